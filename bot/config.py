@@ -1,0 +1,167 @@
+"""Settings from the environment and `.env`, built once in `main()` and passed down.
+
+Nothing here reads the environment at import time: tests build `Settings(...)` directly.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+#: Ids Telegram uses for "anonymous group admin" and "sent on behalf of a channel".
+RESERVED_USER_IDS = frozenset({1087968824, 136817688})
+
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/yushi.sqlite3"
+
+
+class ModerationMode(StrEnum):
+    PRE = "pre"
+    POST = "post"
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told from outside."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        use_attribute_docstrings=True,
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    """Bot token from @BotFather. Required by `yushi run`; the demo makes its own."""
+
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    """Bot API address; the token is appended (python-telegram-bot's base_url)."""
+
+    telegram_api_file_url: str = "https://api.telegram.org/file/bot"
+    """File download address; the token is appended."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    """SQLAlchemy async URL: sqlite+aiosqlite:///path or postgresql+asyncpg://..."""
+
+    admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+    """Comma-separated Telegram user ids of the first admins (never usernames)."""
+
+    timezone: str = "Asia/Shanghai"
+    """IANA time zone for everything shown to people and for schedules."""
+
+    log_level: str = "INFO"
+    """Python logging level name."""
+
+    moderation_mode: ModerationMode = ModerationMode.POST
+    """pre: opinions wait for an admin; post: visible at once, admins may hide later."""
+
+    opinion_max_chars: int = Field(default=2000, ge=50, le=3500)
+    """Longest opinion text accepted, in characters (stays under Telegram's 4096 when quoted)."""
+
+    opinions_per_hour: int = Field(default=10, ge=1, le=1000)
+    """How many opinions one resident may send within an hour before being slowed down."""
+
+    poll_timeout: int = Field(default=25, ge=0, le=50)
+    """Long-polling timeout for getUpdates, seconds."""
+
+    privacy_contact: str = "渝中区政协办公室 023-63891234"
+    """Contact shown in the privacy notice."""
+
+    retention_days: int = Field(default=730, ge=30)
+    """How long opinions are kept, stated in the privacy notice."""
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _parse_admin_ids(cls, value: object) -> frozenset[int]:
+        if isinstance(value, (set, frozenset, list, tuple)):
+            items = [str(v) for v in value]
+        elif isinstance(value, (str, int)):
+            items = [p for p in re.split(r"[,\s]+", str(value)) if p]
+        else:
+            raise ValueError("expected comma-separated user ids")
+        ids: set[int] = set()
+        for item in items:
+            if not re.fullmatch(r"\d{1,20}", item):
+                raise ValueError(f"{item!r} is not a numeric Telegram user id")
+            uid = int(item)
+            if uid in RESERVED_USER_IDS:
+                raise ValueError(f"{uid} is a special Telegram id and cannot be an admin")
+            ids.add(uid)
+        return frozenset(ids)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("does not look like a bot token (digits:secret)")
+        return value
+
+    @field_validator("telegram_api_base_url", "telegram_api_file_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_db(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("use sqlite+aiosqlite:///file or postgresql+asyncpg://…")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError("one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return level
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def token(self) -> str:
+        """The token, or a clear error when a command that talks to Telegram lacks it."""
+        if self.telegram_bot_token is None:
+            raise ConfigError("TELEGRAM_BOT_TOKEN: not set (get one from @BotFather)")
+        return self.telegram_bot_token.get_secret_value()
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file behind database_url, if it is SQLite."""
+        prefix = "sqlite+aiosqlite:///"
+        if self.database_url.startswith(prefix):
+            return Path(self.database_url[len(prefix) :].split("?", 1)[0])
+        return None
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming it."""
+
+
+def load_settings(env_file: str | None = ".env", **overrides: object) -> Settings:
+    """Build settings or raise ConfigError with one line per bad setting, no traceback."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            name = ".".join(str(p) for p in err["loc"]).upper() or "SETTINGS"
+            msg = str(err["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name}: {msg}")
+        raise ConfigError("; ".join(problems)) from None

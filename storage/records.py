@@ -1,0 +1,93 @@
+"""Plain records handed out by repositories, so nothing lazy-loads after a session ends."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentRecord:
+    id: int
+    telegram_id: int
+    pseudonym: str
+    lang: str
+    consent_version: str
+    consented_at: datetime
+    blocked_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DraftPart:
+    message_id: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class DraftRecord:
+    id: int
+    resident_id: int
+    stage: str
+    parts: tuple[DraftPart, ...]
+    photo_file_ids: tuple[str, ...]
+    latitude: float | None
+    longitude: float | None
+    suggested_subdistrict: str | None
+    suggestion_confidence: float | None
+    subdistrict: str | None
+    subdistrict_unsure: bool
+    suggested_category: str | None
+    created_at: datetime
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.parts if p.text)
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+@dataclass(frozen=True, slots=True)
+class OpinionRecord:
+    id: int
+    resident_id: int | None
+    text: str | None
+    subdistrict: str | None
+    category: str
+    status: str
+    created_at: datetime
+    source_message_ids: tuple[int, ...] = ()
+    photo_file_ids: tuple[str, ...] = ()
+    latitude: float | None = None
+    longitude: float | None = None
+    suggested_subdistrict: str | None = None
+    suggestion_confidence: float | None = None
+    suggested_category: str | None = None
+    revisions: tuple[RevisionRecord, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionRecord:
+    message_id: int
+    text: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRecord:
+    id: int
+    update_id: int
+    status: str
+    payload: str | None
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxRecord:
+    id: int
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    attempts: int

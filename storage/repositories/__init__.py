@@ -1,0 +1,17 @@
+"""Repositories: one per aggregate, sharing the session they are given; none commits."""
+
+from storage.repositories.drafts import DraftRepository
+from storage.repositories.groups import GroupChatRepository
+from storage.repositories.inbox import InboxRepository
+from storage.repositories.opinions import OpinionRepository
+from storage.repositories.outbox import OutboxRepository
+from storage.repositories.residents import ResidentRepository
+
+__all__ = [
+    "DraftRepository",
+    "GroupChatRepository",
+    "InboxRepository",
+    "OpinionRepository",
+    "OutboxRepository",
+    "ResidentRepository",
+]

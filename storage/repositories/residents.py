@@ -1,0 +1,78 @@
+"""Residents who consented, looked up by Telegram id."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Resident, utcnow
+from storage.records import ResidentRecord
+
+_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _record(row: Resident) -> ResidentRecord:
+    return ResidentRecord(
+        id=row.id,
+        telegram_id=row.telegram_id,
+        pseudonym=row.pseudonym,
+        lang=row.lang,
+        consent_version=row.consent_version,
+        consented_at=row.consented_at,
+        blocked_at=row.blocked_at,
+    )
+
+
+def new_pseudonym() -> str:
+    """What members will see instead of a name or id, e.g. 居民-K7Q2M9."""
+    return "".join(secrets.choice(_ALPHABET) for _ in range(6))
+
+
+class ResidentRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def by_telegram_id(self, telegram_id: int) -> ResidentRecord | None:
+        row = await self.session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
+        return _record(row) if row else None
+
+    async def consent(self, telegram_id: int, lang: str, version: str) -> ResidentRecord:
+        """Create the resident on 同意, or renew the consent of one who exists."""
+        row = await self.session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
+        if row is None:
+            while True:
+                pseudonym = new_pseudonym()
+                taken = await self.session.scalar(
+                    select(Resident.id).where(Resident.pseudonym == pseudonym)
+                )
+                if taken is None:
+                    break
+            row = Resident(
+                telegram_id=telegram_id, pseudonym=pseudonym, lang=lang, consent_version=version
+            )
+            self.session.add(row)
+        else:
+            row.consent_version = version
+            row.consented_at = utcnow()
+            row.lang = lang
+        row.blocked_at = None
+        await self.session.flush()
+        return _record(row)
+
+    async def set_lang(self, resident_id: int, lang: str) -> None:
+        await self.session.execute(
+            update(Resident).where(Resident.id == resident_id).values(lang=lang)
+        )
+
+    async def set_blocked(self, telegram_id: int, when: datetime | None) -> bool:
+        """Record that the person blocked (when) or unblocked (None) the bot."""
+        result = await self.session.execute(
+            update(Resident).where(Resident.telegram_id == telegram_id).values(blocked_at=when)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def delete(self, resident_id: int) -> None:
+        await self.session.execute(delete(Resident).where(Resident.id == resident_id))
