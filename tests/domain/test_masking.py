@@ -1,0 +1,70 @@
+"""Phone and ID-card numbers are masked; other numbers are not."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain import contains_personal_data, mask_personal_data
+from bot.domain.text import is_valid_id18
+
+VALID_ID = "11010519491231002X"  # the standard's own example
+VALID_ID_2 = "500103199001011232"
+
+
+def test_sample_ids_are_valid() -> None:
+    assert is_valid_id18(VALID_ID)
+    assert is_valid_id18(VALID_ID_2)
+    assert not is_valid_id18("110105194912310021")  # wrong check character
+    assert not is_valid_id18("500103199013011232")  # month 13
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("我的电话13812345678", "我的电话138******78"),
+        ("电话：138 1234 5678。", "电话：138******78。"),
+        ("138-1234-5678", "138******78"),
+        ("138 - 1234 - 5678", "138******78"),
+        ("１３８１２３４５６７８", "138******78"),  # full-width digits
+        ("１３８　１２３４　５６７８", "138******78"),  # and an ideographic space
+        ("+86 139 0000 1111", "+86 139******11"),
+        ("手机19912345678和15012345678", "手机199******78和150******78"),
+        (f"身份证{VALID_ID}", "身份证1101**********002X"),
+        (f"身份证{VALID_ID.lower()}", "身份证1101**********002X"),
+        ("身份证 500103 19900101 1232", "身份证 5001**********1232"),
+        ("５００１０３１９９００１０１１２３２", "5001**********1232"),
+        ("老身份证500103900101123", "老身份证5001********123"),  # 15 digits
+    ],
+)
+def test_masks(text: str, masked: str) -> None:
+    assert mask_personal_data(text) == masked
+    assert contains_personal_data(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023年修的路，2024年又挖开了",
+        "停车费一小时15元，一个月1200元，一年12000元",
+        "3栋2单元1801室，18号楼",
+        "邮编400010",
+        "座机023-63891234",  # landline: not a mobile number
+        "12812345678",  # 12x is not a mobile prefix
+        "138123456789",  # 12 digits: not a phone
+        "订单号 6222021234567890123",  # 19 digits
+        "110105194912310021",  # ID with a wrong check character
+        "2023-10-01 到 2024-10-01",
+        "1999 2000 2001 2002",
+        "价格 13.8 元",
+    ],
+)
+def test_leaves_ordinary_numbers(text: str) -> None:
+    assert mask_personal_data(text) == text
+    assert not contains_personal_data(text)
+
+
+def test_mixed_text_keeps_everything_else() -> None:
+    text = f"2023年在解放碑，电话１３８-１２３４-５６７８，身份证{VALID_ID}，房租2500元。"
+    assert mask_personal_data(text) == (
+        "2023年在解放碑，电话138******78，身份证1101**********002X，房租2500元。"
+    )

@@ -1,0 +1,133 @@
+"""Repositories and migrations against real SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage import unit_of_work
+from storage.migrate import current_revision, head_revision, upgrade
+from storage.models import InboxUpdate, Opinion, utcnow
+from storage.records import DraftPart
+from storage.repositories import (
+    DraftRepository,
+    GroupChatRepository,
+    InboxRepository,
+    OpinionRepository,
+    OutboxRepository,
+    ResidentRepository,
+)
+
+
+async def test_migrations_reach_head_and_are_idempotent(engine: AsyncEngine) -> None:
+    assert await current_revision(engine) == head_revision()
+    await upgrade(engine)  # a second run changes nothing
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+    assert {"inbox_updates", "residents", "drafts", "opinions", "outbox"} <= tables
+
+
+async def test_inbox_ignores_duplicate_update_ids(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with unit_of_work(sessions) as s:
+        assert (
+            await InboxRepository(s).add_many([(10, "message", "{}"), (11, "message", "{}")]) == 2
+        )
+    async with unit_of_work(sessions) as s:
+        assert (
+            await InboxRepository(s).add_many([(11, "message", "{}"), (12, "message", "{}")]) == 1
+        )
+    async with unit_of_work(sessions) as s:
+        pending = await InboxRepository(s).next_pending()
+    assert [r.update_id for r in pending] == [10, 11, 12]
+
+
+async def test_done_inbox_rows_keep_only_id_and_outcome(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with unit_of_work(sessions) as s:
+        await InboxRepository(s).add_many([(5, "message", '{"secret": "我的电话"}')])
+    async with unit_of_work(sessions) as s:
+        row = (await InboxRepository(s).next_pending())[0]
+        await InboxRepository(s).mark_done(row.id, "opinion_created")
+    async with unit_of_work(sessions) as s:
+        stored = await s.scalar(select(InboxUpdate).where(InboxUpdate.update_id == 5))
+        assert stored is not None
+        assert stored.payload is None and stored.status == "done"
+        assert stored.outcome == "opinion_created"
+
+
+async def test_rollback_drops_writes_and_queued_messages(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with unit_of_work(sessions) as s:
+            resident = await ResidentRepository(s).consent(42, "zh", "v1")
+            await OutboxRepository(s).add(42, "sendMessage", {"text": "hi"})
+            assert resident.id
+            raise RuntimeError("handler failed")
+    async with unit_of_work(sessions) as s:
+        assert await ResidentRepository(s).by_telegram_id(42) is None
+        assert await OutboxRepository(s).pending_count() == 0
+
+
+async def test_draft_to_opinion_and_erasure(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with unit_of_work(sessions) as s:
+        resident = await ResidentRepository(s).consent(7, "zh", "v1")
+        drafts = DraftRepository(s)
+        draft = await drafts.create(
+            resident.id, stage="subdistrict", parts=[DraftPart(1, "凯旋路停车乱")]
+        )
+        from dataclasses import replace
+
+        draft = await drafts.save(replace(draft, subdistrict="500103008", stage="category"))
+        opinion = await OpinionRepository(s).create_from_draft(draft, "parking_traffic")
+        await drafts.delete(draft.id)
+        await OpinionRepository(s).add_revision(opinion.id, 1, "凯旋路停车很乱")
+    async with unit_of_work(sessions) as s:
+        mine = await OpinionRepository(s).for_resident(resident.id)
+        assert [o.text for o in mine] == ["凯旋路停车乱"]
+        assert mine[0].revisions[0].text == "凯旋路停车很乱"
+        assert mine[0].subdistrict == "500103008"
+        found = await OpinionRepository(s).by_source_message(resident.id, 1)
+        assert found is not None and found.id == opinion.id
+        since = utcnow() - timedelta(hours=1)
+        assert await OpinionRepository(s).count_since(resident.id, since) == 1
+    async with unit_of_work(sessions) as s:
+        assert await OpinionRepository(s).erase_for_resident(resident.id) == 1
+        await ResidentRepository(s).delete(resident.id)
+    async with unit_of_work(sessions) as s:
+        row = await s.get(Opinion, opinion.id)
+        assert row is not None
+        assert row.text is None and row.resident_id is None and row.erased_at is not None
+        assert row.subdistrict == "500103008" and row.category == "parking_traffic"
+        revisions = await s.scalar(text("SELECT count(*) FROM opinion_revisions"))
+        assert revisions == 0
+
+
+async def test_group_notice_only_once(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with unit_of_work(sessions) as s:
+        assert await GroupChatRepository(s).first_notice(-100, "group") is True
+    async with unit_of_work(sessions) as s:
+        assert await GroupChatRepository(s).first_notice(-100, "group") is False
+
+
+async def test_outbox_retry_and_failure(sessions: async_sessionmaker[AsyncSession]) -> None:
+    async with unit_of_work(sessions) as s:
+        out = OutboxRepository(s)
+        await out.add(1, "sendMessage", {"text": "a"})
+        await out.add(1, "sendMessage", {"text": "b"})
+    async with unit_of_work(sessions) as s:
+        out = OutboxRepository(s)
+        first, second = await out.due()
+        await out.retry_later(first.id, utcnow() + timedelta(seconds=30), "429")
+        await out.failed(second.id, "400 bad")
+    async with unit_of_work(sessions) as s:
+        out = OutboxRepository(s)
+        assert await out.due() == []
+        assert await out.earliest_retry() is not None
+        assert await out.due(now=utcnow() + timedelta(minutes=1)) != []
