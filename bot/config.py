@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 #: Ids Telegram uses for "anonymous group admin" and "sent on behalf of a channel".
 RESERVED_USER_IDS = frozenset({1087968824, 136817688})
@@ -154,10 +154,10 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming it."""
 
 
-def load_settings(env_file: str | None = ".env", **overrides: object) -> Settings:
+def load_settings(env_file: str | None = ".env", **overrides: Any) -> Settings:
     """Build settings or raise ConfigError with one line per bad setting, no traceback."""
     try:
-        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

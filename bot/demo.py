@@ -1,0 +1,129 @@
+"""`yushi demo`: a whole resident session, offline, against the built-in Bot API emulator.
+
+The real bot (durable poller, processor, sender, SQLite) talks HTTP to the emulator on
+127.0.0.1; a scripted resident consents, writes, confirms and gets a receipt; then the stored
+opinion is read back from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import textwrap
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+
+from bot.config import Settings
+from bot.domain import reference_number
+from bot.emulator import EmulatorClient, EmulatorServer
+from bot.emulator.client_types import ChatMessage
+from bot.handlers.prompts import subdistrict_name
+from bot.runtime.runner import Runtime, set_commands
+from storage import unit_of_work
+from storage.models import Opinion
+from storage.repositories import InboxRepository
+
+DEMO_TOKEN = "700000001:DEMO-offline-token-for-the-emulator"
+RESIDENT = 10001
+
+
+def _show_bot(message: ChatMessage) -> None:
+    text = textwrap.indent(message.text or "", "      ")
+    print(f"  🤖 {text.strip()}" if "\n" not in (message.text or "") else f"  🤖\n{text}")
+    for row in message.buttons:
+        print("      " + "  ".join(f"[{b.text}]" for b in row))
+
+
+async def _exchange(
+    client: EmulatorClient, label: str, act: Callable[[], Awaitable[Any]], pace: float
+) -> None:
+    """Do one resident action and print every bot message it brought."""
+    print(f"\n👤 {label}")
+    before = await client.cursor()
+    await act()
+    # The first answer, then whatever else that update brings (edits, receipts).
+    await client.wait_for_bot_activity(RESIDENT, after=before, timeout=15)
+    await client.wait_until_idle(timeout=15, quiet=0.3)
+    for message in await client.bot_messages(RESIDENT):
+        if message.cursor > before:
+            _show_bot(message)
+    await asyncio.sleep(pace)
+
+
+async def run_demo(settings: Settings, *, pace: float = 0.4) -> int:
+    path = settings.sqlite_path()
+    if path is not None:
+        # The demo plays a newcomer: start from an empty database each time.
+        for suffix in ("", "-wal", "-shm"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    with EmulatorServer() as emu:
+        settings = settings.model_copy(
+            update={
+                "telegram_bot_token": settings.telegram_bot_token or _secret(DEMO_TOKEN),
+                "telegram_api_base_url": emu.api_base_url,
+                "telegram_api_file_url": emu.file_base_url,
+                "poll_timeout": 1,
+            }
+        )
+        print(f"Bot API emulator on {emu.url}; database {settings.database_url}")
+        async with EmulatorClient(emu.url) as client:
+            await client.register_bot(
+                settings.token(), first_name="渝事好商量", username="yushi_demo_bot"
+            )
+            runtime = await Runtime.open(settings)
+            try:
+                await set_commands(runtime.app.bot)
+                runtime.start()
+                await client.create_user(RESIDENT, first_name="王阿姨", language_code="zh-hans")
+                await _play(client, pace)
+            finally:
+                await runtime.stop()
+        await _show_stored(settings)
+    return 0
+
+
+def _secret(token: str) -> object:
+    from pydantic import SecretStr
+
+    return SecretStr(token)
+
+
+async def _play(client: EmulatorClient, pace: float) -> None:
+    opinion = "凯旋路晚上停车太乱了，车都停到消防通道上，老人出门都不方便"
+
+    async def suggested() -> int:
+        last = await client.last_bot_message(RESIDENT)
+        assert last is not None
+        button = next(b for row in last.buttons for b in row if b.text.startswith("👉"))
+        await client.press(RESIDENT, last.message_id, callback_data=button.callback_data)
+        return 0
+
+    await _exchange(client, "/start", lambda: client.start(RESIDENT), pace)
+    await _exchange(
+        client, "presses [✅ 同意]", lambda: client.press_button(RESIDENT, "✅ 同意"), pace
+    )
+    await _exchange(client, opinion, lambda: client.send_text(RESIDENT, opinion), pace)
+    await _exchange(client, "presses the suggested sub-district", suggested, pace)
+    await _exchange(client, "presses the suggested topic", suggested, pace)
+    await _exchange(client, "/my", lambda: client.send_command(RESIDENT, "my"), pace)
+
+
+async def _show_stored(settings: Settings) -> None:
+    from bot.domain import load_district
+    from storage import create_engine, session_factory
+
+    district = load_district()
+    engine = create_engine(settings.database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            opinions = list(await session.scalars(select(Opinion).order_by(Opinion.id)))
+            inbox = await InboxRepository(session).counts()
+    finally:
+        await engine.dispose()
+    print(f"\nStored in {settings.database_url}:")
+    for op in opinions:
+        ref = reference_number(district.reference_prefix, op.id)
+        where = subdistrict_name(district, op.subdistrict, "zh")
+        print(f"  {ref}  {where}  {op.category}  {op.status}  “{op.text}”")
+    print(f"  inbox: {inbox} (handled updates keep only their id and outcome)")

@@ -1,0 +1,158 @@
+"""What residents can do about their own data: /my, /mydata, /delete_me, /cancel."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import Update
+
+from bot.context import BotContext
+from bot.domain import CATEGORIES, category_label, reference_number
+from bot.handlers.prompts import subdistrict_name
+from bot.sending import Button
+from bot.services.account import export_data
+from bot.texts import Lang, t
+from storage.models import utcnow
+
+MY_LIMIT = 10
+EXCERPT = 40
+
+
+def _excerpt(text: str | None) -> str:
+    text = (text or "").replace("\n", " ")
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+def _category(key: str, lang: Lang) -> str:
+    cat = next((c for c in CATEGORIES if c.key == key), None)
+    return category_label(cat, lang) if cat else key
+
+
+async def my_opinions(update: Update, ctx: BotContext) -> None:
+    """/my: the resident's opinions, newest first, with status."""
+    chat = update.effective_chat
+    resident = await ctx.resident(update)
+    lang = ctx.lang(update, resident)
+    if chat is None:
+        return
+    if resident is None:
+        await ctx.scope.out.text(chat.id, t(lang, "my_empty"))
+        ctx.done("my_listed")
+        return
+    deps = ctx.scope.deps
+    total = await ctx.scope.opinions.count_for_resident(resident.id)
+    opinions = await ctx.scope.opinions.for_resident(resident.id, limit=MY_LIMIT)
+    lines = [t(lang, "my_header", total=total)] if opinions else [t(lang, "my_empty")]
+    tz = deps.settings.tz
+    for op in opinions:
+        ref = reference_number(deps.district.reference_prefix, op.id)
+        text = op.revisions[-1].text if op.revisions else op.text
+        status = t(lang, f"status_{op.status}")
+        when = op.created_at.astimezone(tz).strftime("%Y-%m-%d")
+        where = subdistrict_name(deps.district, op.subdistrict, lang)
+        lines.append(
+            t(
+                lang,
+                "my_line",
+                ref=ref,
+                where=where,
+                category=_category(op.category, lang),
+                status=status,
+                when=when,
+                excerpt=_excerpt(text),
+            )
+        )
+    if total > len(opinions) and opinions:
+        lines.append(t(lang, "my_more", shown=len(opinions)))
+    draft = await ctx.scope.drafts.open_for(resident.id)
+    if draft is not None:
+        lines.append(t(lang, "my_draft", excerpt=_excerpt(draft.text) or "📷"))
+    await ctx.scope.out.text(chat.id, "\n\n".join(lines))
+    ctx.done("my_listed")
+
+
+async def my_data(update: Update, ctx: BotContext) -> None:
+    """/mydata: everything held about the person, as a JSON file."""
+    chat = update.effective_chat
+    resident = await ctx.resident(update)
+    lang = ctx.lang(update, resident)
+    if chat is None:
+        return
+    if resident is None:
+        await ctx.scope.out.text(chat.id, t(lang, "mydata_none"))
+        ctx.done("mydata_none")
+        return
+    data = await export_data(ctx.scope, resident)
+    content = json.dumps(data, ensure_ascii=False, indent=2)
+    filename = f"yushi-mydata-{resident.pseudonym}-{utcnow():%Y%m%d}.json"
+    await ctx.scope.out.document(chat.id, filename, content, t(lang, "mydata_caption"))
+    ctx.done("mydata_sent")
+
+
+async def delete_me(update: Update, ctx: BotContext) -> None:
+    """/delete_me: ask first; erasing cannot be undone."""
+    chat = update.effective_chat
+    resident = await ctx.resident(update)
+    lang = ctx.lang(update, resident)
+    if chat is None:
+        return
+    if resident is None:
+        await ctx.scope.out.text(chat.id, t(lang, "nothing_to_delete"))
+        ctx.done("delete_nothing")
+        return
+    keyboard = [
+        [Button(t(lang, "btn_delete_yes"), "del:yes"), Button(t(lang, "btn_delete_no"), "del:no")]
+    ]
+    await ctx.scope.out.text(chat.id, t(lang, "delete_confirm"), keyboard)
+    ctx.done("delete_asked")
+
+
+async def delete_pressed(update: Update, ctx: BotContext) -> None:
+    """del:yes erases identity and texts, keeping anonymous facts; del:no keeps all."""
+    query = update.callback_query
+    chat = update.effective_chat
+    if query is None or chat is None:
+        return
+    resident = await ctx.resident(update)
+    lang = ctx.lang(update, resident)
+    await ctx.scope.out.answer(chat.id, query.id)
+    message_id = query.message.message_id if query.message is not None else 0
+    if resident is None:
+        if message_id:
+            await ctx.scope.out.edit(chat.id, message_id, t(lang, "nothing_to_delete"))
+        ctx.done("delete_nothing")
+        return
+    if query.data != "del:yes":
+        if message_id:
+            await ctx.scope.out.edit(chat.id, message_id, t(lang, "delete_cancelled"))
+        ctx.done("delete_cancelled")
+        return
+    count = await ctx.scope.opinions.erase_for_resident(resident.id)
+    await ctx.scope.residents.delete(resident.id)
+    if message_id:
+        await ctx.scope.out.edit(chat.id, message_id, t(lang, "deleted", count=count))
+    else:
+        await ctx.scope.out.text(chat.id, t(lang, "deleted", count=count))
+    ctx.done("resident_erased")
+
+
+async def cancel(update: Update, ctx: BotContext) -> None:
+    """/cancel: drop the draft in progress."""
+    chat = update.effective_chat
+    resident = await ctx.resident(update)
+    lang = ctx.lang(update, resident)
+    if chat is None:
+        return
+    dropped = resident is not None and await ctx.intake.cancel(resident)
+    await ctx.scope.out.text(chat.id, t(lang, "cancelled" if dropped else "nothing_to_cancel"))
+    ctx.done("draft_cancelled" if dropped else "nothing_to_cancel")
+
+
+async def unknown_command(update: Update, ctx: BotContext) -> None:
+    """A command we do not have."""
+    chat = update.effective_chat
+    resident = await ctx.resident(update)
+    if chat is None:
+        return
+    await ctx.scope.out.text(chat.id, t(ctx.lang(update, resident), "unknown_command"))
+    ctx.done("unknown_command")

@@ -1,0 +1,164 @@
+"""Delivers the outbox after commit: the only code that sends messages.
+
+At-least-once: a row is deleted after Telegram accepted it, so a crash in between sends it
+again on restart (sendMessage has no idempotency key). Order is kept within each chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from storage import unit_of_work
+from storage.models import utcnow
+from storage.records import OutboxRecord
+from storage.repositories import OutboxRepository, ResidentRepository
+
+log = logging.getLogger(__name__)
+
+#: Bad requests that mean "already as you want it": nothing to retry, nothing lost.
+_HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
+MAX_ATTEMPTS = 8
+
+
+@dataclass
+class _Results:
+    delivered: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    retry: list[tuple[int, float, str]] = field(default_factory=list)
+    blocked_chats: set[int] = field(default_factory=set)
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+class Sender:
+    def __init__(
+        self, bot: Bot, sessions: async_sessionmaker[AsyncSession], *, chats_at_once: int = 16
+    ) -> None:
+        self.bot = bot
+        self.sessions = sessions
+        self.limit = asyncio.Semaphore(chats_at_once)
+        self.sent = 0
+
+    async def run(self, wake: asyncio.Event, stopping: asyncio.Event) -> None:
+        while not stopping.is_set():
+            await self.flush()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), timeout=await self._idle_wait())
+            wake.clear()
+
+    async def _idle_wait(self) -> float:
+        async with unit_of_work(self.sessions) as session:
+            earliest = await OutboxRepository(session).earliest_retry()
+        if earliest is None:
+            return 1.0
+        return min(max((earliest - utcnow()).total_seconds(), 0.05), 1.0)
+
+    async def flush(self) -> int:
+        """Deliver everything due now; returns how many calls Telegram accepted."""
+        total = 0
+        while True:
+            async with unit_of_work(self.sessions) as session:
+                rows = await OutboxRepository(session).due(limit=200)
+            if not rows:
+                return total
+            by_chat: dict[int, list[OutboxRecord]] = {}
+            for row in rows:
+                by_chat.setdefault(row.chat_id, []).append(row)
+            results = _Results()
+            await asyncio.gather(*(self._chat(rs, results) for rs in by_chat.values()))
+            await self._record(results)
+            total += len(results.delivered)
+            self.sent += len(results.delivered)
+            if not results.delivered and not results.failed:
+                return total  # all waiting for a retry time
+
+    async def _chat(self, rows: list[OutboxRecord], results: _Results) -> None:
+        """One chat's rows, in order; the first that must wait holds back the rest."""
+        async with self.limit:
+            for i, row in enumerate(rows):
+                try:
+                    await self._call(row)
+                except RetryAfter as exc:
+                    wait = _seconds(exc.retry_after)
+                    results.retry.extend((r.id, wait, f"429 retry after {wait}") for r in rows[i:])
+                    return
+                except Forbidden as exc:
+                    results.blocked_chats.add(row.chat_id)
+                    results.failed.extend((r.id, f"403 {exc.message}") for r in rows[i:])
+                    return
+                except BadRequest as exc:
+                    if any(h in exc.message.lower() for h in _HARMLESS):
+                        results.delivered.append(row.id)
+                        continue
+                    log.error(
+                        "Telegram refused %s to chat %s: %s", row.method, row.chat_id, exc.message
+                    )
+                    results.failed.append((row.id, f"400 {exc.message}"))
+                    continue
+                except (NetworkError, TelegramError) as exc:
+                    if row.attempts + 1 >= MAX_ATTEMPTS:
+                        results.failed.append((row.id, f"gave up: {exc.message}"))
+                        continue
+                    wait = min(2.0**row.attempts, 60.0)
+                    results.retry.extend((r.id, wait, f"network: {exc.message}") for r in rows[i:])
+                    return
+                results.delivered.append(row.id)
+
+    async def _record(self, results: _Results) -> None:
+        async with unit_of_work(self.sessions) as session:
+            outbox = OutboxRepository(session)
+            await outbox.delivered(results.delivered)
+            for row_id, error in results.failed:
+                await outbox.failed(row_id, error)
+            now = utcnow()
+            for row_id, wait, error in results.retry:
+                await outbox.retry_later(row_id, now + timedelta(seconds=wait), error)
+            residents = ResidentRepository(session)
+            for chat_id in results.blocked_chats:
+                await residents.set_blocked(chat_id, now)
+                await outbox.drop_pending_for_chat(chat_id, "403 blocked by the user")
+
+    async def _call(self, row: OutboxRecord) -> None:
+        p: dict[str, Any] = row.payload
+        markup = (
+            InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot)
+            if p.get("reply_markup")
+            else None
+        )
+        match row.method:
+            case "sendMessage":
+                await self.bot.send_message(
+                    row.chat_id, p["text"], parse_mode=p.get("parse_mode"), reply_markup=markup
+                )
+            case "editMessageText":
+                await self.bot.edit_message_text(
+                    p["text"],
+                    chat_id=row.chat_id,
+                    message_id=p["message_id"],
+                    parse_mode=p.get("parse_mode"),
+                    reply_markup=markup,
+                )
+            case "answerCallbackQuery":
+                await self.bot.answer_callback_query(
+                    p["callback_query_id"],
+                    text=p.get("text"),
+                    show_alert=p.get("show_alert", False),
+                )
+            case "sendDocument":
+                document = InputFile(p["content"].encode("utf-8"), filename=p["filename"])
+                await self.bot.send_document(
+                    row.chat_id, document, caption=p.get("caption"), parse_mode=p.get("parse_mode")
+                )
+            case _:
+                raise BadRequest(f"unknown outbox method {row.method}")

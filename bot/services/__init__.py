@@ -1,0 +1,1 @@
+"""Services: what the product does, over repositories, without Telegram."""
