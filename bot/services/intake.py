@@ -258,9 +258,13 @@ class IntakeService:
         code, confidence = None, 0.0
         if location_guess is not None and location_guess.inside:
             code, confidence = location_guess.code, location_guess.confidence
-        if text_guess is not None and text_guess.code is not None:
-            if code is None or text_guess.confidence >= confidence:
-                code, confidence = text_guess.code, text_guess.confidence
+        # What the resident wrote wins over an approximate pin, unless the text is weaker.
+        if (
+            text_guess is not None
+            and text_guess.code is not None
+            and (code is None or text_guess.confidence >= confidence)
+        ):
+            code, confidence = text_guess.code, text_guess.confidence
         draft = await self.drafts.save(
             replace(draft, suggested_subdistrict=code, suggestion_confidence=confidence)
         )
