@@ -19,7 +19,7 @@ from bot.domain import reference_number
 from bot.emulator import EmulatorClient, EmulatorServer
 from bot.emulator.client_types import ChatMessage
 from bot.handlers.prompts import subdistrict_name
-from bot.runtime.runner import Runtime, set_commands
+from bot.runtime.runner import Runtime
 from storage import unit_of_work
 from storage.models import Opinion
 from storage.repositories import InboxRepository
@@ -73,7 +73,6 @@ async def run_demo(settings: Settings, *, pace: float = 0.4) -> int:
             )
             runtime = await Runtime.open(settings)
             try:
-                await set_commands(runtime.app.bot)
                 runtime.start()
                 await client.create_user(RESIDENT, first_name="王阿姨", language_code="zh-hans")
                 await _play(client, pace)

@@ -18,9 +18,13 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.emulator import EmulatorClient, EmulatorServer
 from storage import create_engine, session_factory, upgrade
 
 PG_ENV = "YUSHI_TEST_POSTGRES_URL"
+
+# Opt in to PTB's coming behaviour (retry_after as timedelta); the bot handles both.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
 def _asyncpg_dsn(url: str, database: str | None = None) -> str:
@@ -91,3 +95,16 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return session_factory(engine)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[EmulatorServer]:
+    """The project's Bot API emulator on 127.0.0.1, shared; each test uses its own bot."""
+    with EmulatorServer() as emu:
+        yield emu
+
+
+@pytest.fixture
+async def client(emulator: EmulatorServer) -> AsyncIterator[EmulatorClient]:
+    async with EmulatorClient(emulator.url) as c:
+        yield c

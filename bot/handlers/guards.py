@@ -11,24 +11,31 @@ from bot.texts import t
 from storage.models import utcnow
 
 
-async def not_private(update: Update, ctx: BotContext) -> None:
-    """Groups and channels: nothing is taken as an opinion; say so once per chat."""
-    chat = update.effective_chat
-    if chat is None:
-        raise ApplicationHandlerStop
-    if await ctx.scope.groups.first_notice(chat.id, chat.type):
-        user = update.effective_user
-        lang = ctx.lang(update, None) if user else "zh"
-        username = ctx.scope.deps.bot_username
-        keyboard = (
-            [[Button(t(lang, "btn_private_chat"), url=f"https://t.me/{username}")]]
-            if username
-            else None
-        )
-        await ctx.scope.out.text(chat.id, t(lang, "group_notice"), keyboard)
-        ctx.done("group_notice")
-    else:
+async def _group_notice_once(update: Update, ctx: BotContext, chat_id: int, kind: str) -> None:
+    """Point a group or channel to the private chat, the first time only."""
+    if not await ctx.scope.groups.first_notice(chat_id, kind):
         ctx.done("group_ignored")
+        return
+    lang = ctx.lang(update, None)
+    username = ctx.scope.deps.bot_username
+    keyboard = (
+        [[Button(t(lang, "btn_private_chat"), url=f"https://t.me/{username}")]]
+        if username
+        else None
+    )
+    await ctx.scope.out.text(chat_id, t(lang, "group_notice"), keyboard)
+    ctx.done("group_notice")
+
+
+async def not_private(update: Update, ctx: BotContext) -> None:
+    """Groups and channels: nothing is taken as an opinion; say so once per chat.
+
+    In privacy mode a bot sees only commands, mentions and replies in groups, so this mostly
+    runs on those; joining a group (membership_changed) says it first.
+    """
+    chat = update.effective_chat
+    if chat is not None:
+        await _group_notice_once(update, ctx, chat.id, chat.type)
     raise ApplicationHandlerStop
 
 
@@ -59,12 +66,20 @@ async def unsupported(update: Update, ctx: BotContext) -> None:
 
 
 async def membership_changed(update: Update, ctx: BotContext) -> None:
-    """The person blocked (or unblocked) the bot in their private chat."""
+    """The person blocked (or unblocked) the bot; or the bot joined a group."""
     change = update.my_chat_member
-    if change is None or change.chat.type != "private":
-        ctx.done("membership_ignored")
+    if change is None:
         return
     status = change.new_chat_member.status
+    if change.chat.type != "private":
+        if (
+            status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
+            and change.chat.type != "channel"
+        ):
+            await _group_notice_once(update, ctx, change.chat.id, change.chat.type)
+        else:
+            ctx.done("membership_ignored")
+        return
     blocked = status in (ChatMember.BANNED, ChatMember.LEFT)
     await ctx.scope.residents.set_blocked(change.chat.id, utcnow() if blocked else None)
     if blocked:

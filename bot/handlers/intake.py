@@ -161,6 +161,9 @@ async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
         await stale(update, ctx)
         return
     outcome = await ctx.intake.choose_subdistrict(resident, int(match[1]), match[2])
+    if isinstance(outcome, Stale):
+        await stale(update, ctx)
+        return
     await ctx.scope.out.answer(chat.id, query.id)
     if isinstance(outcome, Ask) and query.message is not None:
         chosen = subdistrict_name(ctx.scope.deps.district, outcome.draft.subdistrict, lang)
@@ -182,6 +185,9 @@ async def category_pressed(update: Update, ctx: BotContext) -> None:
         await stale(update, ctx)
         return
     outcome = await ctx.intake.choose_category(resident, int(match[1]), match[2])
+    if isinstance(outcome, Stale):
+        await stale(update, ctx)
+        return
     await ctx.scope.out.answer(chat.id, query.id)
     message_id = query.message.message_id if query.message is not None else 0
     await reply_outcome(update, ctx, outcome, lang, edit_message_id=message_id)

@@ -67,6 +67,10 @@ class Runtime:
         except BaseException:
             await engine.dispose()
             raise
+        try:
+            await set_commands(app.bot)
+        except TelegramError as exc:
+            log.warning("could not set the command menu: %s", exc)
         deps = build_deps(settings, app.bot.username)
         return cls(settings, engine, session_factory(engine), app, deps)
 
@@ -106,10 +110,6 @@ class Runtime:
 async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
     runtime = await Runtime.open(settings)
     try:
-        try:
-            await set_commands(runtime.app.bot)
-        except TelegramError as exc:
-            log.warning("could not set the command menu: %s", exc)
         runtime.start()
         log.info("@%s is running (database: %s)", runtime.deps.bot_username, _safe_db(settings))
         waiter = asyncio.create_task(stop.wait())

@@ -82,4 +82,4 @@ class InboxRepository:
         rows = await self.session.execute(
             select(InboxUpdate.status, func.count()).group_by(InboxUpdate.status)
         )
-        return {status: n for status, n in rows.tuples()}
+        return {str(status): int(n) for status, n in rows}

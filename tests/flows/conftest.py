@@ -1,0 +1,177 @@
+"""Flow fixtures: the emulator on 127.0.0.1 and the real bot runtime against it."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.config import Settings, load_settings
+from bot.emulator import EmulatorClient, EmulatorServer
+from bot.emulator.client_types import ChatMessage
+from bot.runtime.runner import Runtime
+from storage import unit_of_work
+from storage.repositories import InboxRepository, OutboxRepository
+
+_bot_ids = itertools.count(800_000_001)
+
+
+@pytest.fixture
+def make_settings(emulator: EmulatorServer, sqlite_url: str) -> Callable[..., Settings]:
+    """Settings for a fresh bot (its own token) on the emulator; override what a test needs."""
+    token = f"{next(_bot_ids)}:TEST-token-{'x' * 24}"
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "telegram_bot_token": SecretStr(token),
+            "telegram_api_base_url": emulator.api_base_url,
+            "telegram_api_file_url": emulator.file_base_url,
+            "database_url": sqlite_url,
+            "poll_timeout": 1,
+            **overrides,
+        }
+        return load_settings(env_file=None, **values)
+
+    return build
+
+
+@dataclass
+class BotUnderTest:
+    client: EmulatorClient
+    runtime: Runtime
+    settings: Settings
+
+    async def restart(self) -> None:
+        """Stop the bot and start a new process-like runtime on the same database."""
+        await self.runtime.stop()
+        self.runtime = await Runtime.open(self.settings)
+        self.runtime.start()
+
+    async def settle(self, timeout: float = 10.0) -> None:
+        """Until every update sent so far is fetched, handled, and its replies delivered.
+
+        The emulator only sees HTTP; an update that sends nothing is "idle" there before the
+        bot has handled it, so look at the bot's own inbox and outbox too.
+        """
+        await self.client.wait_until_confirmed(timeout=timeout)
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            inbox = await self.query(lambda s: InboxRepository(s).counts())
+            outbox = await self.query(lambda s: OutboxRepository(s).due())
+            if not inbox.get("pending") and not outbox:
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"bot not settled: inbox {inbox}, outbox {len(outbox)}")
+            await asyncio.sleep(0.02)
+        await self.client.wait_until_idle(timeout=timeout, quiet=0.05)
+
+    async def query(self, fn: Callable[[Any], Awaitable[Any]]) -> Any:
+        async with unit_of_work(self.runtime.sessions) as session:
+            return await fn(session)
+
+
+@pytest.fixture
+async def start_bot(
+    client: EmulatorClient, make_settings: Callable[..., Settings]
+) -> AsyncIterator[Callable[..., Awaitable[BotUnderTest]]]:
+    started: list[BotUnderTest] = []
+
+    async def start(**overrides: Any) -> BotUnderTest:
+        settings = make_settings(**overrides)
+        registered = await client.register_bot(
+            settings.token(), first_name="渝事好商量", username="yushi_test_bot"
+        )
+        client.bot_id = registered.id  # every test has its own bot on the shared emulator
+        runtime = await Runtime.open(settings)
+        runtime.start()
+        b = BotUnderTest(client, runtime, settings)
+        started.append(b)
+        return b
+
+    yield start
+    for b in started:
+        await b.runtime.stop()
+
+
+@pytest.fixture
+async def bot(start_bot: Callable[..., Awaitable[BotUnderTest]]) -> BotUnderTest:
+    return await start_bot()
+
+
+_user_ids = itertools.count(5_000_001)
+
+
+class Resident:
+    """A simulated person in a private chat with the bot under test."""
+
+    def __init__(self, b: BotUnderTest, user_id: int, lang: str = "zh-hans") -> None:
+        self.b = b
+        self.c = b.client
+        self.id = user_id
+        self.lang = lang
+
+    async def replies(self, act: Awaitable[Any], *, timeout: float = 10) -> list[ChatMessage]:
+        """Do something, wait for the bot's answer, return what it sent or edited since."""
+        before = await self.c.cursor()
+        await act
+        await self.c.wait_for_bot_activity(self.id, after=before, timeout=timeout)
+        await self.c.wait_until_idle(timeout=timeout, quiet=0.15)
+        return [m for m in await self.c.bot_messages(self.id) if m.cursor > before]
+
+    async def say(self, text: str) -> list[ChatMessage]:
+        return await self.replies(self.c.send_text(self.id, text))
+
+    async def command(self, name: str) -> list[ChatMessage]:
+        return await self.replies(self.c.send_command(self.id, name))
+
+    async def press(self, label: str) -> list[ChatMessage]:
+        return await self.replies(self.c.press_button(self.id, label))
+
+    async def press_prefix(self, prefix: str) -> list[ChatMessage]:
+        """Press the button whose label starts with `prefix` on the newest bot message."""
+        for m in reversed(await self.c.bot_messages(self.id)):
+            for row in m.buttons:
+                for button in row:
+                    if button.text.startswith(prefix) and button.callback_data:
+                        return await self.replies(
+                            self.c.press(self.id, m.message_id, callback_data=button.callback_data)
+                        )
+        raise AssertionError(f"no button starting with {prefix!r}")
+
+    async def consent(self) -> None:
+        await self.command("start")
+        await self.press("✅ 同意" if not self.lang.startswith("en") else "✅ Agree")
+
+    async def submit(self, text: str) -> list[ChatMessage]:
+        """Write an opinion and accept the bot's suggestions (or 不确定) to the receipt."""
+        asked = await self.say(text)
+        assert asked[-1].buttons, asked[-1].text
+        if any(b.text.startswith("👉") for row in asked[-1].buttons for b in row):
+            await self.press_prefix("👉")
+        else:
+            await self.press_prefix("🤷")
+        category = await self.c.last_bot_message(self.id)
+        assert category is not None
+        first = category.buttons[0][0]
+        assert first.callback_data is not None
+        return await self.replies(
+            self.c.press(self.id, category.message_id, callback_data=first.callback_data)
+        )
+
+
+@pytest.fixture
+def resident(bot: BotUnderTest) -> Callable[..., Awaitable[Resident]]:
+    async def make(lang: str = "zh-hans", *, consent: bool = True) -> Resident:
+        uid = next(_user_ids)
+        await bot.client.create_user(uid, first_name="居民", language_code=lang)
+        r = Resident(bot, uid, lang)
+        if consent:
+            await r.consent()
+        return r
+
+    return make

@@ -1,0 +1,188 @@
+"""SIGKILL `yushi run` in the middle of bursts: every update stored once, every opinion once.
+
+The bot runs as a real process against the emulator; residents go through the whole flow
+in three bursts (write, pick the sub-district, pick the topic) and the process is killed in
+the middle of each, then started again on the same database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.emulator import EmulatorClient, EmulatorServer
+from bot.emulator.client_types import ChatMessage
+from storage import create_engine, session_factory, unit_of_work
+from storage.models import Draft, InboxUpdate, Opinion
+
+pytestmark = pytest.mark.slow
+
+RESIDENTS = 24
+_tokens = itertools.count(900_000_001)
+
+
+class BotProcess:
+    def __init__(self, env: dict[str, str], cwd: Path) -> None:
+        self.env = env
+        self.cwd = cwd
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log = cwd / "bot.log"
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "bot", "run"],
+                env=self.env,
+                cwd=self.cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+async def until(
+    check: Callable[[], Awaitable[bool]], what: str, bot: BotProcess, timeout: float = 60
+) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}\n{bot.log.read_text()[-3000:]}")
+        await asyncio.sleep(0.05)
+
+
+def newest_with(messages: list[ChatMessage], prefix: str) -> ChatMessage | None:
+    for m in reversed(messages):
+        if any((b.callback_data or "").startswith(prefix) for row in m.buttons for b in row):
+            return m
+    return None
+
+
+async def test_sigkill_mid_burst_loses_and_doubles_nothing(
+    emulator: EmulatorServer, client: EmulatorClient, database_url: str, tmp_path: Path
+) -> None:
+    token = f"{next(_tokens)}:CRASH-test-token-{'y' * 20}"
+    registered = await client.register_bot(token, username="yushi_crash_bot")
+    client.bot_id = registered.id
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))},
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": emulator.api_base_url,
+        "TELEGRAM_API_FILE_URL": emulator.file_base_url,
+        "DATABASE_URL": database_url,
+        "POLL_TIMEOUT": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+    bot = BotProcess(env, tmp_path)
+    users = list(range(8_000_001, 8_000_001 + RESIDENTS))
+    texts = {u: f"凯旋路{u % 1000}号门口晚上停车太乱，消防通道被堵" for u in users}
+    for u in users:
+        await client.create_user(u, first_name=f"居民{u % 100}")
+
+    async def all_have(prefix: str) -> bool:
+        for u in users:
+            if newest_with(await client.bot_messages(u), prefix) is None:
+                return False
+        return True
+
+    async def count_with(prefix: str) -> int:
+        n = 0
+        for u in users:
+            n += newest_with(await client.bot_messages(u), prefix) is not None
+        return n
+
+    interrupted: list[int] = []  # how many residents had their answer when the kill came
+    bot.start()
+    try:
+        # Consent first (not killed: it only sets the stage).
+        await asyncio.gather(*(client.start(u) for u in users))
+        await until(lambda: all_have("consent:"), "privacy notices", bot)
+        for u in users:
+            notice = newest_with(await client.bot_messages(u), "consent:")
+            assert notice is not None
+            await client.press(u, notice.message_id, callback_data="consent:zh")
+
+        async def receipts() -> int:
+            n = 0
+            for u in users:
+                if any("YZ-" in (m.text or "") for m in await client.bot_messages(u)):
+                    n += 1
+            return n
+
+        # Burst 1: everyone writes; kill when some have been asked for the sub-district.
+        await asyncio.gather(*(client.send_text(u, texts[u]) for u in users))
+        await until(lambda: _at_least(count_with("sd:"), RESIDENTS // 3), "first answers", bot)
+        interrupted.append(await count_with("sd:"))
+        bot.kill()
+        bot.start()
+        await until(lambda: all_have("sd:"), "every sub-district question", bot)
+
+        # Burst 2: everyone confirms the sub-district.
+        for u in users:
+            m = newest_with(await client.bot_messages(u), "sd:")
+            assert m is not None
+            await client.press(u, m.message_id, callback_data=m.buttons[0][0].callback_data)
+        await until(lambda: _at_least(count_with("cat:"), RESIDENTS // 3), "some topics", bot)
+        interrupted.append(await count_with("cat:"))
+        bot.kill()
+        bot.start()
+        await until(lambda: all_have("cat:"), "every topic question", bot)
+
+        # Burst 3: everyone picks the topic; kill when some receipts are out.
+        for u in users:
+            m = newest_with(await client.bot_messages(u), "cat:")
+            assert m is not None
+            await client.press(u, m.message_id, callback_data=m.buttons[0][0].callback_data)
+        await until(lambda: _at_least(receipts(), RESIDENTS // 3), "some receipts", bot)
+        interrupted.append(await receipts())
+        bot.kill()
+        bot.start()
+        await until(lambda: _at_least(receipts(), RESIDENTS), "every receipt", bot)
+        await client.wait_until_confirmed(timeout=30)
+    finally:
+        bot.stop()
+
+    timeline = await client.timeline()
+    sent_ids = {u["update_id"] for u in timeline.updates if u["bot_id"] == registered.id}
+    engine = create_engine(database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as s:
+            inbox = list(await s.scalars(select(InboxUpdate)))
+            opinions = list(await s.scalars(select(Opinion)))
+            drafts = list(await s.scalars(select(Draft)))
+    finally:
+        await engine.dispose()
+
+    # The kills did land in the middle of bursts (otherwise this test proves nothing).
+    assert any(n < RESIDENTS for n in interrupted), interrupted
+    stored_ids = [row.update_id for row in inbox]
+    assert len(stored_ids) == len(set(stored_ids))  # never twice
+    assert set(stored_ids) == sent_ids  # never lost
+    assert all(row.status == "done" and row.payload is None for row in inbox)
+    assert sorted(op.text or "" for op in opinions) == sorted(texts.values())  # once each
+    assert drafts == []
+
+
+async def _at_least(count: Awaitable[int], n: int) -> bool:
+    return await count >= n
