@@ -1,0 +1,199 @@
+"""Residents through the whole flow against the emulator, the bot vs a bare PTB echo bot.
+
+    python bench/flow_bench.py --residents 200
+
+Each resident plays /start, 同意, an opinion, the sub-district, the topic (5 updates), one
+step after the other as a person would, all residents at once. The emulator, the bot under
+test and this driver are three processes on 127.0.0.1. Reported: updates per second (all
+updates / wall time), the ratio to the echo bot measured the same way in the same run,
+reply latency (action -> the bot's first answer, seen from the resident) p50/p99, and the
+bot process's peak memory (VmHWM).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.emulator import EmulatorClient  # noqa: E402
+from bot.emulator.client_types import ChatMessage, Pressed, Sent  # noqa: E402
+
+SENTENCES = [
+    "凯旋路晚上停车太乱了，消防通道都堵了",
+    "洪崖洞周边周末人太多，垃圾没人收",
+    "十八梯晚上路灯不亮，老人走路不安全",
+    "我住在石油路街道煤建新村，楼道里电线乱拉",
+    "解放碑步行街共享单车乱停，挡住了盲道",
+    "李子坝轻轨站附近噪音很大，晚上睡不着",
+]
+
+
+@dataclass
+class Result:
+    name: str
+    updates: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    peak_rss_kib: int = 0
+
+    @property
+    def per_second(self) -> float:
+        return self.updates / self.seconds if self.seconds else 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def peak_rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+async def wait_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+async def resident(
+    c: EmulatorClient, uid: int, text: str, latencies: list[float], timeout: float
+) -> int:
+    """One person's whole flow; returns how many updates it sent."""
+
+    async def step(act: Awaitable[Sent | Pressed]) -> ChatMessage:
+        """Act, then wait for the bot's next new message (edits before it are skipped)."""
+        started = time.perf_counter()
+        done = await act
+        m = await c.wait_for_bot_message(uid, after=done.cursor, timeout=timeout)
+        latencies.append(time.perf_counter() - started)
+        return m
+
+    async def press_first(m: ChatMessage) -> ChatMessage:
+        return await step(c.press(uid, m.message_id, callback_data=m.buttons[0][0].callback_data))
+
+    m = await step(c.start(uid))  # the privacy notice
+    await press_first(m)  # 同意 (echo: "ok")
+    m = await step(c.send_text(uid, text))  # the sub-district question
+    m = await press_first(m)  # the topic question
+    await press_first(m)  # the receipt
+    return 5
+
+
+async def drive(name: str, command: list[str], env: dict[str, str], emu_url: str,
+                token: str, residents: int, first_uid: int) -> Result:
+    async with EmulatorClient(emu_url) as c:
+        bot = await c.register_bot(token, username=f"{name}_bench_bot")
+        c.bot_id = bot.id
+        for i in range(residents):
+            await c.create_user(first_uid + i, first_name=f"居民{i}")
+        proc = subprocess.Popen(command, env=env, cwd=env["BENCH_CWD"])
+        try:
+            # Warm-up: one resident, not counted (imports, migrations, first connections).
+            await c.create_user(first_uid - 1, first_name="warm-up")
+            await resident(c, first_uid - 1, SENTENCES[0], [], 60)
+            result = Result(name)
+            started = time.perf_counter()
+            counts = await asyncio.gather(
+                *(
+                    resident(c, first_uid + i, SENTENCES[i % len(SENTENCES)], result.latencies, 60)
+                    for i in range(residents)
+                )
+            )
+            result.seconds = time.perf_counter() - started
+            result.updates = sum(counts)
+            result.peak_rss_kib = peak_rss(proc.pid)
+            return result
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--residents", type=int, default=200)
+    args = parser.parse_args()
+
+    port = free_port()
+    emu = subprocess.Popen([sys.executable, "-m", "bot", "emulator", "--port", str(port)],
+                           stdout=subprocess.DEVNULL, cwd=ROOT)
+    try:
+        await wait_port(port)
+        emu_url = f"http://127.0.0.1:{port}"
+        with tempfile.TemporaryDirectory() as tmp:
+            base = {
+                **{k: v for k, v in os.environ.items() if not k.startswith("TELEGRAM_")},
+                "TELEGRAM_API_BASE_URL": f"{emu_url}/bot",
+                "TELEGRAM_API_FILE_URL": f"{emu_url}/file/bot",
+                "BENCH_CWD": tmp,
+                "LOG_LEVEL": "WARNING",
+                "POLL_TIMEOUT": "1",
+                "OPINIONS_PER_HOUR": "1000",
+                "PYTHONPATH": str(ROOT),
+            }
+            echo_token = "600000001:BENCH-echo-token-xxxxxxxxxxxx"
+            bot_token = "600000002:BENCH-yushi-token-xxxxxxxxxxx"
+            echo = await drive(
+                "echo",
+                [sys.executable, str(ROOT / "bench" / "echo_bot.py")],
+                {**base, "TELEGRAM_BOT_TOKEN": echo_token},
+                emu_url, echo_token, args.residents, 1_000_000,
+            )
+            ours = await drive(
+                "yushi",
+                [sys.executable, "-m", "bot", "run"],
+                {
+                    **base,
+                    "TELEGRAM_BOT_TOKEN": bot_token,
+                    "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
+                },
+                emu_url, bot_token, args.residents, 2_000_000,
+            )
+    finally:
+        emu.terminate()
+        emu.wait(timeout=30)
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"residents: {args.residents} at once, 5 updates each, SQLite synchronous=FULL")
+    print(f"{'bot':<8}{'updates':>8}{'seconds':>9}{'upd/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'peak RSS':>11}")
+    for r in (echo, ours):
+        print(f"{r.name:<8}{r.updates:>8}{r.seconds:>9.2f}{r.per_second:>8.1f}"
+              f"{r.pct(0.5):>9.1f}{r.pct(0.99):>9.1f}{r.peak_rss_kib / 1024:>9.1f} MiB")
+    print(f"ratio yushi/echo: {ours.per_second / echo.per_second:.2f}x updates per second")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
