@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -20,6 +19,7 @@ from telegram.ext import (
 from bot.config import Settings
 from bot.context import BotContext
 from bot.handlers import account, consent, guards, intake
+from bot.runtime.ratelimit import MessageRateLimiter
 from bot.runtime.scope import current_scope
 
 log = logging.getLogger(__name__)
@@ -56,7 +56,9 @@ def build_application(settings: Settings) -> BotApplication:
 
     Updates reach it from the durable inbox (bot.runtime.processor), never from PTB's poller.
     """
-    context_types = ContextTypes(context=BotContext)
+    # 0 lifts the throttle; the limiter still waits out 429s (max_retries) before the
+    # sender reschedules what keeps failing.
+    rate = settings.send_rate_per_second or 1_000_000
     app: BotApplication = (
         Application.builder()
         .token(settings.token())
@@ -64,8 +66,10 @@ def build_application(settings: Settings) -> BotApplication:
         .base_file_url(settings.telegram_api_file_url)
         .updater(None)
         .job_queue(None)
-        .context_types(context_types)
-        .rate_limiter(AIORateLimiter(max_retries=2))
+        .context_types(ContextTypes(context=BotContext))
+        .rate_limiter(
+            MessageRateLimiter(overall_max_rate=rate, overall_time_period=1, max_retries=2)
+        )
         .build()
     )
     register(app)

@@ -66,6 +66,10 @@ class Settings(BaseSettings):
     opinions_per_hour: int = Field(default=10, ge=1, le=1000)
     """How many opinions one resident may send within an hour before being slowed down."""
 
+    send_rate_per_second: int = Field(default=30, ge=0, le=1000)
+    """Messages per second the bot sends at most, all chats together (Telegram allows about
+    30); 0 turns the limiter off."""
+
     poll_timeout: int = Field(default=25, ge=0, le=50)
     """Long-polling timeout for getUpdates, seconds."""
 

@@ -151,8 +151,10 @@ _T: dict[str, tuple[str, str]] = {
     ),
     "photo_added": ("已把照片加到这条意见里。", "The photo was added to this opinion."),
     "appended": (
-        "已补充到当前这条意见里（还没有提交）。",
-        "Added to the opinion you are writing (not submitted yet).",
+        "已补充到当前这条意见里（还没有提交）。如果这是另一件事，请先用下面的按钮提交这一条，"
+        "再单独发送。",
+        "Added to the opinion you are writing (not submitted yet). If this is a different "
+        "matter, finish this one with the buttons below first, then send it on its own.",
     ),
     "receipt": (
         "✅ 已收到您的意见，编号 <b>{ref}</b>\n"

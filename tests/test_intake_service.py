@@ -236,3 +236,28 @@ async def test_edits_update_draft_or_become_revisions(h: Harness) -> None:
         mine = await svc.opinions.for_resident(r.id)
     assert len(mine) == 1
     assert [rev.text for rev in mine[0].revisions] == ["凯旋路停车问题已经好一些了"]
+
+
+async def test_typed_answers_count_as_answers(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        ask = await svc.add_text(r, 1, "路灯坏了好几天了，晚上很黑")
+        assert isinstance(ask, Ask) and ask.stage == SUBDISTRICT
+        answered = await svc.add_text(r, 2, "南纪门街道")
+    assert isinstance(answered, Ask) and answered.stage == CATEGORY
+    assert answered.draft.subdistrict == NANJIMEN.code
+    assert answered.draft.text == "路灯坏了好几天了，晚上很黑"  # the answer is not opinion text
+    async with h.service() as svc:
+        more = await svc.add_text(r, 3, "尤其是十八梯下面那一段")  # detail, not a topic
+        assert isinstance(more, Ask) and more.note == "appended"
+        done = await svc.add_text(r, 4, "用电安全")
+    assert isinstance(done, Submitted) and done.opinion.category == "electrical_safety"
+
+
+async def test_typed_unsure(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        await svc.add_text(r, 1, "垃圾没人收")
+        answered = await svc.add_text(r, 2, "不知道")
+    assert isinstance(answered, Ask) and answered.stage == CATEGORY
+    assert answered.draft.subdistrict_unsure and answered.draft.subdistrict is None

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 #: Bad requests that mean "already as you want it": nothing to retry, nothing lost.
 _HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
 MAX_ATTEMPTS = 8
+BATCH = 200
 
 
 @dataclass
@@ -49,27 +50,28 @@ class Sender:
         self.sessions = sessions
         self.limit = asyncio.Semaphore(chats_at_once)
         self.sent = 0
+        self.next_retry: datetime | None = None
 
     async def run(self, wake: asyncio.Event, stopping: asyncio.Event) -> None:
+        """Deliver, then sleep until woken by a commit, a retry time, or a second's look."""
         while not stopping.is_set():
             await self.flush()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=await self._idle_wait())
+                await asyncio.wait_for(wake.wait(), timeout=self._idle_wait())
             wake.clear()
 
-    async def _idle_wait(self) -> float:
-        async with unit_of_work(self.sessions) as session:
-            earliest = await OutboxRepository(session).earliest_retry()
-        if earliest is None:
+    def _idle_wait(self) -> float:
+        if self.next_retry is None:
             return 1.0
-        return min(max((earliest - utcnow()).total_seconds(), 0.05), 1.0)
+        return min(max((self.next_retry - utcnow()).total_seconds(), 0.01), 1.0)
 
     async def flush(self) -> int:
         """Deliver everything due now; returns how many calls Telegram accepted."""
         total = 0
+        self.next_retry = None
         while True:
             async with unit_of_work(self.sessions) as session:
-                rows = await OutboxRepository(session).due(limit=200)
+                rows = await OutboxRepository(session).due(limit=BATCH)
             if not rows:
                 return total
             by_chat: dict[int, list[OutboxRecord]] = {}
@@ -80,8 +82,11 @@ class Sender:
             await self._record(results)
             total += len(results.delivered)
             self.sent += len(results.delivered)
-            if not results.delivered and not results.failed:
-                return total  # all waiting for a retry time
+            if results.retry:
+                soonest = utcnow() + timedelta(seconds=min(w for _, w, _ in results.retry))
+                self.next_retry = min(self.next_retry or soonest, soonest)
+            if len(rows) < BATCH or not (results.delivered or results.failed):
+                return total  # nothing more was due, or all of it waits for a retry time
 
     async def _chat(self, rows: list[OutboxRecord], results: _Results) -> None:
         """One chat's rows, in order; the first that must wait holds back the rest."""

@@ -20,6 +20,8 @@ from bot.domain import (
     suggest_category,
     suggest_subdistrict,
 )
+from bot.domain.answers import UNSURE as TYPED_UNSURE
+from bot.domain.answers import category_answer, subdistrict_answer
 from storage.models import utcnow
 from storage.records import DraftPart, DraftRecord, OpinionRecord, ResidentRecord
 from storage.repositories import DraftRepository, OpinionRepository
@@ -195,12 +197,14 @@ class IntakeService:
         if draft is None:
             return Stale()
         if choice == UNSURE:
-            code, unsure = None, True
-        else:
-            sub = self.district.by_index(choice)
-            if sub is None:
-                return Stale()
-            code, unsure = sub.code, False
+            return await self._set_subdistrict(draft, None)
+        sub = self.district.by_index(choice)
+        if sub is None:
+            return Stale()
+        return await self._set_subdistrict(draft, sub.code)
+
+    async def _set_subdistrict(self, draft: DraftRecord, code: str | None) -> Ask:
+        unsure = code is None
         draft = await self.drafts.save(
             replace(
                 draft,
@@ -216,6 +220,9 @@ class IntakeService:
         draft = await self._own_draft(resident, draft_id, {CATEGORY})
         if draft is None or key not in {c.key for c in CATEGORIES}:
             return Stale()
+        return await self._submit(draft, key)
+
+    async def _submit(self, draft: DraftRecord, key: str) -> Submitted:
         opinion = await self.opinions.create_from_draft(draft, key)
         await self.drafts.delete(draft.id)
         return Submitted(opinion)
@@ -237,6 +244,17 @@ class IntakeService:
     async def _append(self, draft: DraftRecord, message_id: int, text: str) -> Outcome:
         if any(p.message_id == message_id for p in draft.parts):
             return await self._reask(draft)  # the same message again: nothing new
+        # A short typed reply to the open question is an answer, not more of the opinion.
+        if draft.stage == SUBDISTRICT and draft.parts:
+            answer = subdistrict_answer(text, self.district)
+            if answer is not None:
+                return await self._set_subdistrict(
+                    draft, None if answer == TYPED_UNSURE else answer
+                )
+        if draft.stage == CATEGORY:
+            key = category_answer(text)
+            if key is not None:
+                return await self._submit(draft, key)
         combined = len(draft.text) + 1 + len(text) if draft.parts else len(text)
         if combined > self.max_chars:
             return Rejected("append_too_long", combined, self.max_chars)

@@ -169,3 +169,14 @@ async def test_restart_mid_flow_carries_on(bot: BotUnderTest, resident: NewResid
     receipt = await r.press_prefix("👉")
     assert "YZ-" in (receipt[-1].text or "")
     assert await count(bot, Opinion) == 1
+
+
+async def test_typed_answers_instead_of_buttons(bot: BotUnderTest, resident: NewResident) -> None:
+    r = await resident()
+    await r.say("楼道里电线乱拉，晚上还冒火花")
+    topic = await r.say("上清寺")
+    assert "上清寺街道" in (topic[-1].text or "")
+    receipt = await r.say("用电安全")
+    assert "YZ-000001" in (receipt[-1].text or "") and "用电安全" in (receipt[-1].text or "")
+    [op] = list(await bot.query(lambda s: s.scalars(select(Opinion))))
+    assert op.text == "楼道里电线乱拉，晚上还冒火花" and op.category == "electrical_safety"

@@ -1,0 +1,50 @@
+"""Typed answers to the sub-district and topic questions."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.domain import load_district
+from bot.domain.answers import UNSURE, category_answer, subdistrict_answer
+
+DISTRICT = load_district()
+
+
+@pytest.mark.parametrize(
+    ("text", "short"),
+    [
+        ("南纪门", "南纪门"),
+        ("南纪门街道", "南纪门"),
+        ("解放碑。", "解放碑"),
+        ("Jiefangbei", "解放碑"),
+        ("洪崖洞那边", "解放碑"),
+        ("不知道", UNSURE),
+        ("不确定！", UNSURE),
+        ("not sure", UNSURE),
+        ("凯旋路晚上停车太乱了，消防通道都堵了", None),  # an opinion, not an answer
+        ("我觉得是十八梯附近吧那里很乱", None),
+        ("好的", None),
+    ],
+)
+def test_subdistrict_answer(text: str, short: str | None) -> None:
+    got = subdistrict_answer(text, DISTRICT)
+    if short in (None, UNSURE):
+        assert got == short
+    else:
+        sub = DISTRICT.find(short)
+        assert sub is not None and got == sub.code
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("停车", "parking_traffic"),
+        ("消防", "fire_safety"),
+        ("用电安全。", "electrical_safety"),
+        ("Fire safety", "fire_safety"),
+        ("其他", "other"),
+        ("楼道里堆满了杂物，消防通道不通", None),
+    ],
+)
+def test_category_answer(text: str, key: str | None) -> None:
+    assert category_answer(text) == key
