@@ -17,8 +17,6 @@ import asyncio
 import os
 import platform
 import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -113,14 +111,21 @@ async def resident(
     return 5
 
 
-async def drive(name: str, command: list[str], env: dict[str, str], emu_url: str,
-                token: str, residents: int, first_uid: int) -> Result:
+async def drive(
+    name: str,
+    command: list[str],
+    env: dict[str, str],
+    emu_url: str,
+    token: str,
+    residents: int,
+    first_uid: int,
+) -> Result:
     async with EmulatorClient(emu_url) as c:
         bot = await c.register_bot(token, username=f"{name}_bench_bot")
         c.bot_id = bot.id
         for i in range(residents):
             await c.create_user(first_uid + i, first_name=f"居民{i}")
-        proc = subprocess.Popen(command, env=env, cwd=env["BENCH_CWD"])
+        proc = await asyncio.create_subprocess_exec(*command, env=env, cwd=env["BENCH_CWD"])
         try:
             # Warm-up: one resident, not counted (imports, migrations, first connections).
             await c.create_user(first_uid - 1, first_name="warm-up")
@@ -139,17 +144,28 @@ async def drive(name: str, command: list[str], env: dict[str, str], emu_url: str
             return result
         finally:
             proc.terminate()
-            proc.wait(timeout=30)
+            await proc.wait()
 
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=200)
+    parser.add_argument(
+        "--bots", default="echo,yushi,yushi-0", help="which of echo,yushi,yushi-0 to run"
+    )
     args = parser.parse_args()
 
     port = free_port()
-    emu = subprocess.Popen([sys.executable, "-m", "bot", "emulator", "--port", str(port)],
-                           stdout=subprocess.DEVNULL, cwd=ROOT)
+    emu = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "emulator",
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+        cwd=ROOT,
+    )
     try:
         await wait_port(port)
         emu_url = f"http://127.0.0.1:{port}"
@@ -165,34 +181,48 @@ async def main() -> None:
                 "PYTHONPATH": str(ROOT),
             }
             echo_token = "600000001:BENCH-echo-token-xxxxxxxxxxxx"
-            bot_token = "600000002:BENCH-yushi-token-xxxxxxxxxxx"
             echo = await drive(
                 "echo",
                 [sys.executable, str(ROOT / "bench" / "echo_bot.py")],
                 {**base, "TELEGRAM_BOT_TOKEN": echo_token},
-                emu_url, echo_token, args.residents, 1_000_000,
+                emu_url,
+                echo_token,
+                args.residents,
+                1_000_000,
             )
-            ours = await drive(
-                "yushi",
-                [sys.executable, "-m", "bot", "run"],
-                {
+            results = [echo]
+            for name, rate, uid in (("yushi", "30", 2_000_000), ("yushi-0", "0", 3_000_000)):
+                if name not in args.bots.split(","):
+                    continue
+                token = f"60000000{len(results) + 1}:BENCH-yushi-token-xxxxxxxxxxx"
+                env = {
                     **base,
-                    "TELEGRAM_BOT_TOKEN": bot_token,
-                    "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.sqlite3",
-                },
-                emu_url, bot_token, args.residents, 2_000_000,
-            )
+                    "TELEGRAM_BOT_TOKEN": token,
+                    "DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/{name}.sqlite3",
+                    "SEND_RATE_PER_SECOND": rate,
+                }
+                command = [sys.executable, "-m", "bot", "run"]
+                results.append(await drive(name, command, env, emu_url, token, args.residents, uid))
     finally:
         emu.terminate()
-        emu.wait(timeout=30)
+        await emu.wait()
 
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    cores = os.cpu_count()
+    print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
     print(f"residents: {args.residents} at once, 5 updates each, SQLite synchronous=FULL")
-    print(f"{'bot':<8}{'updates':>8}{'seconds':>9}{'upd/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'peak RSS':>11}")
-    for r in (echo, ours):
-        print(f"{r.name:<8}{r.updates:>8}{r.seconds:>9.2f}{r.per_second:>8.1f}"
-              f"{r.pct(0.5):>9.1f}{r.pct(0.99):>9.1f}{r.peak_rss_kib / 1024:>9.1f} MiB")
-    print(f"ratio yushi/echo: {ours.per_second / echo.per_second:.2f}x updates per second")
+    header = ("bot", "updates", "seconds", "upd/s", "p50 ms", "p99 ms", "peak RSS")
+    print(
+        f"{header[0]:<8}{header[1]:>8}{header[2]:>9}{header[3]:>8}"
+        f"{header[4]:>9}{header[5]:>9}{header[6]:>11}"
+    )
+    for r in results:
+        print(
+            f"{r.name:<8}{r.updates:>8}{r.seconds:>9.2f}{r.per_second:>8.1f}"
+            f"{r.pct(0.5):>9.1f}{r.pct(0.99):>9.1f}{r.peak_rss_kib / 1024:>9.1f} MiB"
+        )
+    for r in results[1:]:
+        print(f"ratio {r.name}/echo: {r.per_second / echo.per_second:.2f}x updates per second")
+    print("yushi: SEND_RATE_PER_SECOND=30 (Telegram's limit, the default); yushi-0: no throttle")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,121 @@
+"""The `yushi` command as a newcomer runs it: migrate, demo, run (and stopping it)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.emulator import EmulatorClient, EmulatorServer
+
+pytestmark = pytest.mark.slow
+
+
+def yushi(
+    *args: str, env: dict[str, str], cwd: Path, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "DATABASE_", "ADMIN_", "LOG_"))
+    }
+    return {**env, **extra}
+
+
+def test_migrate(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "x.sqlite3"
+    result = yushi("migrate", env=clean_env(DATABASE_URL=f"sqlite+aiosqlite:///{db}"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "revision 0001" in result.stdout
+    assert db.exists()
+
+
+def test_demo_plays_a_whole_session(tmp_path: Path) -> None:
+    result = yushi("demo", "--pace", "0", env=clean_env(), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "隐私说明" in out and "YZ-000001" in out
+    assert "Stored in" in out and "南纪门街道" in out
+    assert (tmp_path / "data" / "demo.sqlite3").exists()
+    again = yushi("demo", "--pace", "0", env=clean_env(), cwd=tmp_path)
+    assert again.returncode == 0, again.stdout + again.stderr  # re-runnable
+
+
+async def test_run_stops_cleanly_and_never_logs_the_token(
+    emulator: EmulatorServer, client: EmulatorClient, tmp_path: Path
+) -> None:
+    token = "912345678:SECRET-token-never-in-logs-abcdef"
+    registered = await client.register_bot(token, username="yushi_cli_bot")
+    client.bot_id = registered.id
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN=token,
+        TELEGRAM_API_BASE_URL=emulator.api_base_url,
+        TELEGRAM_API_FILE_URL=emulator.file_base_url,
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+        LOG_LEVEL="DEBUG",
+        POLL_TIMEOUT="1",
+    )
+    log = tmp_path / "bot.log"
+    with log.open("w") as sink:  # a file, not a pipe: DEBUG output would fill a pipe
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path, stdout=sink, stderr=sink
+        )
+        try:
+            sent = await client.start(9_100_001)
+            reply = await client.wait_for_bot_message(9_100_001, after=sent.cursor, timeout=30)
+            assert "隐私说明" in (reply.text or "")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(proc.wait(), timeout=30)
+    out = log.read_text()
+    assert proc.returncode == 0, out[-3000:]
+    assert "is running" in out
+    assert token not in out
+    assert token.split(":")[1] not in out
+
+
+def test_rejected_token_is_one_clear_line(emulator: EmulatorServer, tmp_path: Path) -> None:
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN="123456789:this-token-is-not-registered-xx",
+        TELEGRAM_API_BASE_URL=f"{emulator.url}/nowhere/bot",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+    )
+    result = yushi("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(("TELEGRAM_BOT_TOKEN", "TELEGRAM_API"))
+
+
+def test_unreachable_api_is_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN="123456789:" + "a" * 30,
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+        DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}",
+    )
+    started = time.monotonic()
+    result = yushi("run", env=env, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "TELEGRAM_API_BASE_URL: cannot reach" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert time.monotonic() - started < 60
