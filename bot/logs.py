@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+#: Loggers that would print message contents or SQL parameters.
+PAYLOAD_LOGGERS = ("telegram.Bot", "telegram.ext.ExtBot", "aiosqlite", "sqlalchemy.engine")
+
 
 class RedactingFormatter(logging.Formatter):
     """Formats as usual, then replaces the token, tracebacks included."""
@@ -28,3 +31,8 @@ def setup_logging(level: str, token: str | None) -> None:
     # httpx logs every request URL at INFO, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # At DEBUG these log payloads and SQL parameters: residents' texts, even ones sent before
+    # consent, which must be kept nowhere. They stay quiet whatever LOG_LEVEL says.
+    for name in PAYLOAD_LOGGERS:
+        logging.getLogger(name).setLevel(max(root.level, logging.WARNING))

@@ -79,6 +79,7 @@ async def test_run_stops_cleanly_and_never_logs_the_token(
             sys.executable, "-m", "bot", "run", env=env, cwd=tmp_path, stdout=sink, stderr=sink
         )
         try:
+            await client.send_text(9_100_001, "未同意前发的私密内容 13800001111")
             sent = await client.start(9_100_001)
             reply = await client.wait_for_bot_message(9_100_001, after=sent.cursor, timeout=30)
             assert "隐私说明" in (reply.text or "")
@@ -90,6 +91,7 @@ async def test_run_stops_cleanly_and_never_logs_the_token(
     assert "is running" in out
     assert token not in out
     assert token.split(":")[1] not in out
+    assert "私密内容" not in out  # not even at DEBUG: a text before consent is kept nowhere
 
 
 def test_rejected_token_is_one_clear_line(emulator: EmulatorServer, tmp_path: Path) -> None:

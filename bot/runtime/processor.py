@@ -32,6 +32,10 @@ class HandlerFailed(Exception):
     """A handler raised; its cause is the handler's exception."""
 
 
+class _AlreadyDone(Exception):
+    """The inbox row stopped being pending while we worked on it."""
+
+
 class UpdateProcessor:
     def __init__(
         self,
@@ -82,8 +86,6 @@ class UpdateProcessor:
             update = Update.de_json(json.loads(row.payload), self.app.bot)
             async with unit_of_work(self.sessions) as session:
                 inbox = InboxRepository(session)
-                if await inbox.claim(row.id) is None:
-                    return  # done by someone else meanwhile
                 scope = UpdateScope(session, self.deps)
                 token = current_scope.set(scope)
                 try:
@@ -92,9 +94,12 @@ class UpdateProcessor:
                     current_scope.reset(token)
                 if scope.error is not None:
                     raise HandlerFailed(repr(scope.error)) from scope.error
-                await inbox.mark_done(row.id, scope.outcome)
+                if not await inbox.mark_done(row.id, scope.outcome):
+                    raise _AlreadyDone
             self.processed += 1
             self.on_committed()
+        except _AlreadyDone:
+            return  # another worker finished it first; our copy of the work rolled back
         except Exception as exc:  # every failure is recorded, none stops the loop
             await self._failed(row, update, exc)
 

@@ -82,6 +82,25 @@ class EditUnrelated:
 Outcome = Ask | Rejected | RateLimited | Submitted | Stale | EditedOpinion | EditUnrelated
 
 
+def best_suggestion(
+    text_guess: SubdistrictGuess | None, location_guess: LocationGuess | None
+) -> tuple[str | None, float]:
+    """The sub-district to offer first, and how sure we are of it.
+
+    What the resident wrote wins over an approximate pin, unless the text is weaker.
+    """
+    code, confidence = None, 0.0
+    if location_guess is not None and location_guess.inside:
+        code, confidence = location_guess.code, location_guess.confidence
+    if (
+        text_guess is not None
+        and text_guess.code is not None
+        and (code is None or text_guess.confidence >= confidence)
+    ):
+        code, confidence = text_guess.code, text_guess.confidence
+    return code, confidence
+
+
 class IntakeService:
     def __init__(
         self,
@@ -110,10 +129,16 @@ class IntakeService:
             limited = await self._rate_limit(resident)
             if limited:
                 return limited
+            text_guess = suggest_subdistrict(text, self.district)
+            code, confidence = best_suggestion(text_guess, None)
             draft = await self.drafts.create(
-                resident.id, stage=SUBDISTRICT, parts=[DraftPart(message_id, text)]
+                resident.id,
+                stage=SUBDISTRICT,
+                parts=[DraftPart(message_id, text)],
+                suggested_subdistrict=code,
+                suggestion_confidence=confidence,
             )
-            return await self._ask_subdistrict(draft)
+            return Ask(draft, SUBDISTRICT, text_guess)
         return await self._append(draft, message_id, text)
 
     async def add_photo(
@@ -273,19 +298,11 @@ class IntakeService:
     async def _ask_subdistrict(self, draft: DraftRecord, note: str | None = None) -> Ask:
         text_guess = suggest_subdistrict(draft.text, self.district) if draft.text else None
         location_guess = self._locate(draft)
-        code, confidence = None, 0.0
-        if location_guess is not None and location_guess.inside:
-            code, confidence = location_guess.code, location_guess.confidence
-        # What the resident wrote wins over an approximate pin, unless the text is weaker.
-        if (
-            text_guess is not None
-            and text_guess.code is not None
-            and (code is None or text_guess.confidence >= confidence)
-        ):
-            code, confidence = text_guess.code, text_guess.confidence
-        draft = await self.drafts.save(
-            replace(draft, suggested_subdistrict=code, suggestion_confidence=confidence)
-        )
+        code, confidence = best_suggestion(text_guess, location_guess)
+        if (code, confidence) != (draft.suggested_subdistrict, draft.suggestion_confidence):
+            draft = await self.drafts.save(
+                replace(draft, suggested_subdistrict=code, suggestion_confidence=confidence)
+            )
         return Ask(draft, SUBDISTRICT, text_guess, location_guess, note=note)
 
     async def _reask(self, draft: DraftRecord, note: str | None = None) -> Ask:

@@ -54,6 +54,8 @@ class DraftRepository:
         photo_file_ids: list[str] | tuple[str, ...] = (),
         latitude: float | None = None,
         longitude: float | None = None,
+        suggested_subdistrict: str | None = None,
+        suggestion_confidence: float | None = None,
     ) -> DraftRecord:
         row = Draft(
             resident_id=resident_id,
@@ -62,6 +64,8 @@ class DraftRepository:
             photo_file_ids=list(photo_file_ids),
             latitude=latitude,
             longitude=longitude,
+            suggested_subdistrict=suggested_subdistrict,
+            suggestion_confidence=suggestion_confidence,
             subdistrict_unsure=False,
         )
         self.session.add(row)

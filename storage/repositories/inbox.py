@@ -44,18 +44,15 @@ class InboxRepository:
         )
         return [InboxRecord(r.id, r.update_id, r.status, r.payload, r.attempts) for r in rows]
 
-    async def claim(self, row_id: int) -> InboxRecord | None:
-        """Re-read a row inside the handler's transaction; None if someone finished it."""
-        row = await self.session.get(InboxUpdate, row_id, populate_existing=True)
-        if row is None or row.status != "pending":
-            return None
-        return InboxRecord(row.id, row.update_id, row.status, row.payload, row.attempts)
+    async def mark_done(self, row_id: int, outcome: str) -> bool:
+        """Handled: keep the id and the outcome, forget the content.
 
-    async def mark_done(self, row_id: int, outcome: str) -> None:
-        """Handled: keep the id and the outcome, forget the content."""
-        await self.session.execute(
+        False if the row was no longer pending (another worker finished it): the caller
+        must then roll back its own copy of the work.
+        """
+        result = await self.session.execute(
             update(InboxUpdate)
-            .where(InboxUpdate.id == row_id)
+            .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
             .values(
                 status="done",
                 outcome=outcome[:64],
@@ -65,6 +62,7 @@ class InboxRepository:
                 error=None,
             )
         )
+        return bool(getattr(result, "rowcount", 0))
 
     async def record_failure(self, row_id: int, error: str, *, give_up: bool) -> None:
         """A failed attempt. The payload stays, so a failed update can be replayed."""
