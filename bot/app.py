@@ -111,7 +111,7 @@ def register(app: BotApplication) -> None:
     app.add_handler(CallbackQueryHandler(consent.notice_lang_pressed, pattern=r"^notice:(zh|en)$"))
     app.add_handler(CallbackQueryHandler(intake.subdistrict_pressed, pattern=r"^sd:"))
     app.add_handler(CallbackQueryHandler(intake.category_pressed, pattern=r"^cat:"))
-    app.add_handler(CallbackQueryHandler(account.delete_pressed, pattern=r"^del:(yes|no)$"))
+    app.add_handler(CallbackQueryHandler(account.delete_pressed, pattern=r"^del:(yes:\d+|no)$"))
     app.add_handler(CallbackQueryHandler(intake.stale))
     app.add_handler(MessageHandler(PRIVATE & NEW & filters.PHOTO, intake.photo_message))
     app.add_handler(

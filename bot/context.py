@@ -8,9 +8,11 @@ from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
 
 from bot.runtime.scope import UpdateScope, current_scope
+from bot.services.account import AccountService
 from bot.services.intake import IntakeService
-from bot.texts import Lang, as_lang, lang_of
+from bot.texts import CONSENT_VERSION, Lang, as_lang, lang_of
 from storage.records import ResidentRecord
+from storage.repositories import InboxRepository
 
 
 class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -32,6 +34,18 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
             per_hour=settings.opinions_per_hour,
         )
 
+    @property
+    def account(self) -> AccountService:
+        s = self.scope
+        return AccountService(
+            s.residents,
+            s.opinions,
+            s.drafts,
+            InboxRepository(s.session),
+            reference_prefix=s.deps.district.reference_prefix,
+            notice_version=CONSENT_VERSION,
+        )
+
     async def resident(self, update: Update) -> ResidentRecord | None:
         user = update.effective_user
         if user is None:
@@ -44,6 +58,14 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
             return as_lang(resident.lang)
         user = update.effective_user
         return lang_of(user.language_code if user else None)
+
+    @staticmethod
+    def chat_id(update: Update) -> int | None:
+        """Where to answer. A press on an inline-mode message has no chat: the presser's
+        private chat is the answer's place then (it only orders the outbox for answers)."""
+        if update.effective_chat is not None:
+            return update.effective_chat.id
+        return update.effective_user.id if update.effective_user is not None else None
 
     def done(self, outcome: str) -> None:
         """Name what this update came to; kept in the inbox row."""

@@ -64,7 +64,9 @@ class Base(DeclarativeBase):
 class InboxUpdate(Base):
     """Every update from Telegram, stored before its offset is confirmed.
 
-    Once handled, `payload` is cleared: the row keeps the update id and the outcome only.
+    Once handled, `payload` and `chat_id` are cleared: the row keeps the update id and the
+    outcome only. A failed update keeps its content (nothing is lost) until it is replayed,
+    its person asks to be erased, or retention ends.
     """
 
     __tablename__ = "inbox_updates"
@@ -73,8 +75,11 @@ class InboxUpdate(Base):
     update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     kind: Mapped[str] = mapped_column(String(32))
+    #: Whose update, while it is not done (orders retries per chat; /delete_me finds it).
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
     payload: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -82,6 +82,8 @@ class InboxRecord:
     status: str
     payload: str | None
     attempts: int
+    chat_id: int | None = None
+    not_before: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +93,4 @@ class OutboxRecord:
     method: str
     payload: dict[str, Any]
     attempts: int
+    not_before: datetime | None = None

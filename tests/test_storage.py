@@ -20,6 +20,7 @@ from storage.repositories import (
     OutboxRepository,
     ResidentRepository,
 )
+from storage.repositories.inbox import NewUpdate
 
 
 async def test_migrations_reach_head_and_are_idempotent(engine: AsyncEngine) -> None:
@@ -35,11 +36,17 @@ async def test_inbox_ignores_duplicate_update_ids(
 ) -> None:
     async with unit_of_work(sessions) as s:
         assert (
-            await InboxRepository(s).add_many([(10, "message", "{}"), (11, "message", "{}")]) == 2
+            await InboxRepository(s).add_many(
+                [NewUpdate(10, "message", 1, "{}"), NewUpdate(11, "message", 1, "{}")]
+            )
+            == 2
         )
     async with unit_of_work(sessions) as s:
         assert (
-            await InboxRepository(s).add_many([(11, "message", "{}"), (12, "message", "{}")]) == 1
+            await InboxRepository(s).add_many(
+                [NewUpdate(11, "message", 1, "{}"), NewUpdate(12, "message", 1, "{}")]
+            )
+            == 1
         )
     async with unit_of_work(sessions) as s:
         pending = await InboxRepository(s).next_pending()
@@ -50,14 +57,14 @@ async def test_done_inbox_rows_keep_only_id_and_outcome(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with unit_of_work(sessions) as s:
-        await InboxRepository(s).add_many([(5, "message", '{"secret": "我的电话"}')])
+        await InboxRepository(s).add_many([NewUpdate(5, "message", 9, '{"secret": "我的电话"}')])
     async with unit_of_work(sessions) as s:
         row = (await InboxRepository(s).next_pending())[0]
         await InboxRepository(s).mark_done(row.id, "opinion_created")
     async with unit_of_work(sessions) as s:
         stored = await s.scalar(select(InboxUpdate).where(InboxUpdate.update_id == 5))
         assert stored is not None
-        assert stored.payload is None and stored.status == "done"
+        assert stored.payload is None and stored.chat_id is None and stored.status == "done"
         assert stored.outcome == "opinion_created"
 
 
@@ -129,5 +136,4 @@ async def test_outbox_retry_and_failure(sessions: async_sessionmaker[AsyncSessio
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
         assert await out.due() == []
-        assert await out.earliest_retry() is not None
         assert await out.due(now=utcnow() + timedelta(minutes=1)) != []

@@ -32,6 +32,10 @@ _UNSURE_WORDS = (
     "no idea",
 )
 _FILLER = re.compile(r"[\s\.,!?;:'\"，。！？；：、“”‘’（）()…~～-]+")
+#: Words that may stand around a place name in a reply ("在洪崖洞那边吧").
+_PLACE_WORDS = re.compile(
+    r"街道|社区|附近|旁边|周边|一带|那边|这边|那里|这里|那儿|这儿|门口|是|在|的|吧|啊|呀|哦|嗯|就|我家|我们"
+)
 
 
 def _short(text: str) -> str | None:
@@ -55,7 +59,13 @@ def subdistrict_answer(text: str, district: District) -> str | None:
     if sub is not None:
         return sub.code
     guess = suggest_subdistrict(text, district)
-    return guess.code if guess.code is not None and guess.level == "high" else None
+    if guess.code is None or guess.level != "high":
+        return None
+    # Only a bare place is an answer: "洪崖洞那边" is, "洪崖洞也有垃圾" is more opinion.
+    rest = short
+    for name in sorted(guess.evidence, key=len, reverse=True):
+        rest = rest.replace(_FILLER.sub("", matching_form(name)).casefold(), "")
+    return guess.code if not _PLACE_WORDS.sub("", rest) else None
 
 
 def category_answer(text: str) -> str | None:

@@ -10,7 +10,6 @@ from bot.context import BotContext
 from bot.domain import CATEGORIES, category_label, reference_number
 from bot.handlers.prompts import subdistrict_name
 from bot.sending import Button
-from bot.services.account import export_data
 from bot.texts import Lang, t
 from storage.models import utcnow
 
@@ -82,7 +81,7 @@ async def my_data(update: Update, ctx: BotContext) -> None:
         await ctx.scope.out.text(chat.id, t(lang, "mydata_none"))
         ctx.done("mydata_none")
         return
-    data = await export_data(ctx.scope, resident)
+    data = await ctx.account.export(resident)
     content = json.dumps(data, ensure_ascii=False, indent=2)
     filename = f"yushi-mydata-{resident.pseudonym}-{utcnow():%Y%m%d}.json"
     await ctx.scope.out.document(chat.id, filename, content, t(lang, "mydata_caption"))
@@ -100,39 +99,47 @@ async def delete_me(update: Update, ctx: BotContext) -> None:
         await ctx.scope.out.text(chat.id, t(lang, "nothing_to_delete"))
         ctx.done("delete_nothing")
         return
+    # The resident's id in the button: a confirmation left over from an earlier account
+    # (erased, then consented again) must not erase the new one.
     keyboard = [
-        [Button(t(lang, "btn_delete_yes"), "del:yes"), Button(t(lang, "btn_delete_no"), "del:no")]
+        [
+            Button(t(lang, "btn_delete_yes"), f"del:yes:{resident.id}"),
+            Button(t(lang, "btn_delete_no"), "del:no"),
+        ]
     ]
     await ctx.scope.out.text(chat.id, t(lang, "delete_confirm"), keyboard)
     ctx.done("delete_asked")
 
 
 async def delete_pressed(update: Update, ctx: BotContext) -> None:
-    """del:yes erases identity and texts, keeping anonymous facts; del:no keeps all."""
+    """del:yes:<resident> erases identity and texts, keeping anonymous facts; del:no keeps all."""
     query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
+    chat_id = ctx.chat_id(update)
+    if query is None or chat_id is None:
         return
     resident = await ctx.resident(update)
     lang = ctx.lang(update, resident)
-    await ctx.scope.out.answer(chat.id, query.id)
     message_id = query.message.message_id if query.message is not None else 0
-    if resident is None:
+    out = ctx.scope.out
+
+    async def say(key: str, **values: object) -> None:
         if message_id:
-            await ctx.scope.out.edit(chat.id, message_id, t(lang, "nothing_to_delete"))
-        ctx.done("delete_nothing")
-        return
-    if query.data != "del:yes":
-        if message_id:
-            await ctx.scope.out.edit(chat.id, message_id, t(lang, "delete_cancelled"))
+            await out.edit(chat_id, message_id, t(lang, key, **values))
+        else:
+            await out.text(chat_id, t(lang, key, **values))
+
+    if query.data == "del:no":
+        await out.answer(chat_id, query.id)
+        await say("delete_cancelled")
         ctx.done("delete_cancelled")
         return
-    count = await ctx.scope.opinions.erase_for_resident(resident.id)
-    await ctx.scope.residents.delete(resident.id)
-    if message_id:
-        await ctx.scope.out.edit(chat.id, message_id, t(lang, "deleted", count=count))
-    else:
-        await ctx.scope.out.text(chat.id, t(lang, "deleted", count=count))
+    if resident is None or query.data != f"del:yes:{resident.id}":
+        await out.answer(chat_id, query.id, t(lang, "stale_button"), alert=True)
+        ctx.done("stale_button")
+        return
+    await out.answer(chat_id, query.id)
+    count = await ctx.account.erase(resident)
+    await say("deleted", count=count)
     ctx.done("resident_erased")
 
 

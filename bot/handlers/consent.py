@@ -7,7 +7,7 @@ from telegram import Update
 from bot.context import BotContext
 from bot.handlers.prompts import render_ask
 from bot.sending import Button, Keyboard
-from bot.texts import CONSENT_VERSION, Lang, t
+from bot.texts import Lang, t
 
 
 def notice(ctx: BotContext, lang: Lang, *, with_welcome: bool = True) -> str:
@@ -70,41 +70,42 @@ async def privacy(update: Update, ctx: BotContext) -> None:
 async def consent_pressed(update: Update, ctx: BotContext) -> None:
     """同意: the first moment anything about the person is stored."""
     query = update.callback_query
-    chat = update.effective_chat
-    if query is None or query.from_user is None or chat is None:
+    chat_id = ctx.chat_id(update)
+    if query is None or chat_id is None:
         return
     lang: Lang = "en" if query.data == "consent:en" else "zh"
-    existing = await ctx.resident(update)
-    if existing is not None:
-        await ctx.scope.out.answer(chat.id, query.id, t(lang, "consent_already"))
+    created = await ctx.account.consent(query.from_user.id, lang)
+    if created is None:
+        await ctx.scope.out.answer(chat_id, query.id, t(lang, "consent_already"))
         ctx.done("consent_repeated")
         return
-    await ctx.scope.residents.consent(query.from_user.id, lang, CONSENT_VERSION)
-    await ctx.scope.out.answer(chat.id, query.id)
+    await ctx.scope.out.answer(chat_id, query.id)
     if query.message is not None:
-        await ctx.scope.out.edit(
-            chat.id, query.message.message_id, notice(ctx, lang) + f"\n\n{t(lang, 'btn_agree')}"
-        )
-    await ctx.scope.out.text(chat.id, t(lang, "consent_thanks"))
+        agreed = notice(ctx, lang) + f"\n\n{t(lang, 'btn_agree')}"
+        await ctx.scope.out.edit(chat_id, query.message.message_id, agreed)
+    await ctx.scope.out.text(chat_id, t(lang, "consent_thanks"))
     ctx.done("consented")
 
 
 async def notice_lang_pressed(update: Update, ctx: BotContext) -> None:
-    """Switch the language of the notice in place, before consent (nothing stored)."""
+    """Switch language: the notice in place before consent (nothing stored), else the
+    resident's setting."""
     query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None or query.message is None:
+    chat_id = ctx.chat_id(update)
+    if query is None or chat_id is None:
         return
     lang: Lang = "en" if query.data == "notice:en" else "zh"
-    await ctx.scope.out.answer(chat.id, query.id)
+    await ctx.scope.out.answer(chat_id, query.id)
     resident = await ctx.resident(update)
     if resident is not None:
-        await ctx.scope.residents.set_lang(resident.id, lang)
-        await ctx.scope.out.edit(chat.id, query.message.message_id, t(lang, "lang_set"))
-    else:
-        await ctx.scope.out.edit(
-            chat.id, query.message.message_id, notice(ctx, lang), notice_keyboard(lang)
-        )
+        await ctx.account.set_language(resident, lang)
+    if query.message is not None:
+        if resident is not None:
+            await ctx.scope.out.edit(chat_id, query.message.message_id, t(lang, "lang_set"))
+        else:
+            await ctx.scope.out.edit(
+                chat_id, query.message.message_id, notice(ctx, lang), notice_keyboard(lang)
+            )
     ctx.done("language_switched")
 
 

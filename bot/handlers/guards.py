@@ -8,7 +8,6 @@ from telegram.ext import ApplicationHandlerStop
 from bot.context import BotContext
 from bot.sending import Button
 from bot.texts import t
-from storage.models import utcnow
 
 
 async def _group_notice_once(update: Update, ctx: BotContext, chat_id: int, kind: str) -> None:
@@ -81,7 +80,7 @@ async def membership_changed(update: Update, ctx: BotContext) -> None:
             ctx.done("membership_ignored")
         return
     blocked = status in (ChatMember.BANNED, ChatMember.LEFT)
-    await ctx.scope.residents.set_blocked(change.chat.id, utcnow() if blocked else None)
+    await ctx.account.set_blocked(change.chat.id, blocked)
     if blocked:
         await ctx.scope.out.drop_pending(change.chat.id, "blocked by the user")
     ctx.done("blocked" if blocked else "unblocked")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo
 
 from telegram import Update
 
 from bot.context import BotContext
-from bot.domain import reference_number
+from bot.domain import category_by_key, category_label, reference_number
 from bot.handlers.consent import send_notice
 from bot.handlers.prompts import receipt, render_ask, subdistrict_name
 from bot.services.intake import (
@@ -42,53 +41,50 @@ async def reply_outcome(
     update: Update, ctx: BotContext, outcome: Outcome, lang: Lang, *, edit_message_id: int = 0
 ) -> None:
     """Turn a service outcome into messages; one place so every path answers alike."""
-    chat = update.effective_chat
-    if chat is None:
+    chat_id = ctx.chat_id(update)
+    if chat_id is None:
         return
     out, deps = ctx.scope.out, ctx.scope.deps
     match outcome:
         case Ask():
             html, keyboard = render_ask(outcome, lang, deps)
-            await out.text(chat.id, html, keyboard)
+            await out.text(chat_id, html, keyboard)
             ctx.done(f"ask_{outcome.stage}")
         case Rejected(reason="too_long", length=length, limit=limit):
-            await out.text(chat.id, t(lang, "text_too_long", length=length, limit=limit))
+            await out.text(chat_id, t(lang, "text_too_long", length=length, limit=limit))
             ctx.done("rejected_too_long")
         case Rejected(reason="append_too_long", limit=limit):
-            await out.text(chat.id, t(lang, "append_too_long", limit=limit))
+            await out.text(chat_id, t(lang, "append_too_long", limit=limit))
             ctx.done("rejected_append_too_long")
         case Rejected(reason=reason):
             key = {"empty": "text_empty", "no_words": "text_no_words"}.get(reason, "text_too_short")
-            await out.text(chat.id, t(lang, key))
+            await out.text(chat_id, t(lang, key))
             ctx.done(f"rejected_{reason}")
         case RateLimited(count=count, until=until):
-            tz = ZoneInfo(deps.settings.timezone)
-            when = until.astimezone(tz).strftime("%H:%M")
-            await out.text(chat.id, t(lang, "rate_limited", count=count, when=when))
+            when = until.astimezone(deps.settings.tz).strftime("%H:%M")
+            await out.text(chat_id, t(lang, "rate_limited", count=count, when=when))
             ctx.done("rate_limited")
         case Submitted(opinion=opinion):
             ref = reference_number(deps.district.reference_prefix, opinion.id)
             if edit_message_id:
-                await out.edit(chat.id, edit_message_id, _chosen_line(ctx, opinion.category, lang))
-            await out.text(chat.id, receipt(ref, opinion.subdistrict, opinion.category, lang, deps))
+                await out.edit(chat_id, edit_message_id, _chosen_line(opinion.category, lang))
+            await out.text(chat_id, receipt(ref, opinion.subdistrict, opinion.category, lang, deps))
             ctx.done("opinion_created")
         case EditedOpinion(opinion=opinion):
             ref = reference_number(deps.district.reference_prefix, opinion.id)
-            await out.text(chat.id, t(lang, "edited_opinion", ref=Html(ref)))
+            await out.text(chat_id, t(lang, "edited_opinion", ref=Html(ref)))
             ctx.done("opinion_revised")
         case EditUnrelated():
-            await out.text(chat.id, t(lang, "edited_unknown"))
+            await out.text(chat_id, t(lang, "edited_unknown"))
             ctx.done("edit_unrelated")
         case Stale():
-            await out.text(chat.id, t(lang, "stale_button"))
+            await out.text(chat_id, t(lang, "stale_button"))
             ctx.done("stale_button")
 
 
-def _chosen_line(ctx: BotContext, category_key: str, lang: Lang) -> str:
-    from bot.domain import CATEGORIES, category_label
-
-    cat = next(c for c in CATEGORIES if c.key == category_key)
-    return "✅ " + category_label(cat, lang)
+def _chosen_line(category_key: str, lang: Lang) -> str:
+    cat = category_by_key(category_key)
+    return "✅ " + (category_label(cat, lang) if cat else category_key)
 
 
 async def text_message(update: Update, ctx: BotContext) -> None:
@@ -151,44 +147,46 @@ async def edited_message(update: Update, ctx: BotContext) -> None:
 async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
     """sd:<draft>:<index|u>: the resident confirms or corrects the sub-district."""
     query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
+    chat_id = ctx.chat_id(update)
+    if query is None or chat_id is None:
         return
     match = _SD_DATA.match(query.data or "")
     resident = await ctx.resident(update)
     lang = ctx.lang(update, resident)
-    if match is None or resident is None:
-        await stale(update, ctx)
-        return
-    outcome = await ctx.intake.choose_subdistrict(resident, int(match[1]), match[2])
+    outcome = (
+        await ctx.intake.choose_subdistrict(resident, int(match[1]), match[2])
+        if match is not None and resident is not None
+        else Stale()
+    )
     if isinstance(outcome, Stale):
         await stale(update, ctx)
         return
-    await ctx.scope.out.answer(chat.id, query.id)
+    await ctx.scope.out.answer(chat_id, query.id)
     if isinstance(outcome, Ask) and query.message is not None:
         chosen = subdistrict_name(ctx.scope.deps.district, outcome.draft.subdistrict, lang)
         line = "✅ " + t(lang, "chosen_subdistrict", subdistrict=chosen)
-        await ctx.scope.out.edit(chat.id, query.message.message_id, line)
+        await ctx.scope.out.edit(chat_id, query.message.message_id, line)
     await reply_outcome(update, ctx, outcome, lang)
 
 
 async def category_pressed(update: Update, ctx: BotContext) -> None:
     """cat:<draft>:<key>: the topic is confirmed and the opinion is submitted."""
     query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
+    chat_id = ctx.chat_id(update)
+    if query is None or chat_id is None:
         return
     match = _CAT_DATA.match(query.data or "")
     resident = await ctx.resident(update)
     lang = ctx.lang(update, resident)
-    if match is None or resident is None:
-        await stale(update, ctx)
-        return
-    outcome = await ctx.intake.choose_category(resident, int(match[1]), match[2])
+    outcome = (
+        await ctx.intake.choose_category(resident, int(match[1]), match[2])
+        if match is not None and resident is not None
+        else Stale()
+    )
     if isinstance(outcome, Stale):
         await stale(update, ctx)
         return
-    await ctx.scope.out.answer(chat.id, query.id)
+    await ctx.scope.out.answer(chat_id, query.id)
     message_id = query.message.message_id if query.message is not None else 0
     await reply_outcome(update, ctx, outcome, lang, edit_message_id=message_id)
 
@@ -196,11 +194,11 @@ async def category_pressed(update: Update, ctx: BotContext) -> None:
 async def stale(update: Update, ctx: BotContext) -> None:
     """Any button we cannot honour: forged, expired, someone else's. Answer politely."""
     query = update.callback_query
-    chat = update.effective_chat
-    if query is None or chat is None:
+    chat_id = ctx.chat_id(update)
+    if query is None or chat_id is None:
         return
     resident = await ctx.resident(update)
     lang = ctx.lang(update, resident)
     key = "stale_button" if resident is not None else "not_consented_button"
-    await ctx.scope.out.answer(chat.id, query.id, t(lang, key), alert=True)
+    await ctx.scope.out.answer(chat_id, query.id, t(lang, key), alert=True)
     ctx.done("stale_button")

@@ -12,8 +12,8 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, Update
 from telegram.error import (
@@ -25,8 +25,11 @@ from telegram.error import (
     TimedOut,
 )
 
+from bot.runtime.ratelimit import retry_seconds
+from bot.runtime.waiting import sleep_or_stop
 from storage import unit_of_work
 from storage.repositories import InboxRepository
+from storage.repositories.inbox import NewUpdate
 
 log = logging.getLogger(__name__)
 
@@ -40,21 +43,17 @@ ALLOWED_UPDATES = [
 ]
 
 
+def _chat_of(update: Update) -> int | None:
+    if update.effective_chat is not None:
+        return update.effective_chat.id
+    return update.effective_user.id if update.effective_user is not None else None
+
+
 def update_kind(update: Update) -> str:
     for kind in ALLOWED_UPDATES:
         if getattr(update, kind, None) is not None:
             return kind
     return "other"
-
-
-def _seconds(value: int | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
-async def _sleep(seconds: float, stopping: asyncio.Event) -> None:
-    """Sleep, but wake at once when asked to stop."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stopping.wait(), timeout=seconds)
 
 
 class DurablePoller:
@@ -73,7 +72,8 @@ class DurablePoller:
         self.stored = 0
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Poll until `stopping` is set. Only an invalid token ends it on its own.
+        """Poll until `stopping` is set. Only an invalid token ends it on its own; network and
+        database trouble make it wait and try again.
 
         Stopping interrupts a long poll, never a write: whatever was fetched is stored first.
         """
@@ -85,29 +85,41 @@ class DurablePoller:
             except InvalidToken:
                 raise
             except RetryAfter as exc:
-                await _sleep(_seconds(exc.retry_after), stopping)
+                await sleep_or_stop(retry_seconds(exc), stopping)
                 continue
             except TimedOut:
                 continue
             except Conflict as exc:
                 log.error("another instance is polling with this token: %s", exc.message)
-                await _sleep(backoff, stopping)
+                await sleep_or_stop(backoff, stopping)
                 backoff = min(backoff * 2, 30.0)
                 continue
             except NetworkError as exc:
                 log.warning("getUpdates failed (%s); retrying in %.0fs", exc.message, backoff)
-                await _sleep(backoff, stopping)
+                await sleep_or_stop(backoff, stopping)
                 backoff = min(backoff * 2, 30.0)
                 continue
             backoff = 1.0
             if not updates:
                 continue
             rows = [
-                (u.update_id, update_kind(u), json.dumps(u.to_dict(), ensure_ascii=False))
+                NewUpdate(
+                    u.update_id,
+                    update_kind(u),
+                    _chat_of(u),
+                    json.dumps(u.to_dict(), ensure_ascii=False),
+                )
                 for u in updates
             ]
-            async with unit_of_work(self.sessions) as session:
-                new = await InboxRepository(session).add_many(rows)
+            try:
+                async with unit_of_work(self.sessions) as session:
+                    new = await InboxRepository(session).add_many(rows)
+            except SQLAlchemyError as exc:
+                # Not stored, so not confirmed: Telegram hands the same updates out again.
+                log.warning("could not store updates (%s); retrying in %.0fs", exc, backoff)
+                await sleep_or_stop(backoff, stopping)
+                backoff = min(backoff * 2, 30.0)
+                continue
             self.stored += new
             self.on_stored()
             # Only now is it safe to confirm them to Telegram (the next call does).

@@ -1,22 +1,26 @@
 """Delivers the outbox after commit: the only code that sends messages.
 
 At-least-once: a row is deleted after Telegram accepted it, so a crash in between sends it
-again on restart (sendMessage has no idempotency key). Order is kept within each chat.
+again on restart (sendMessage has no idempotency key). Order is kept within each chat, also
+across retries (see storage.repositories.ordering). One sender per database: several
+replicas would need the rows claimed first (left for the deployment work).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from bot.runtime.ratelimit import retry_seconds
+from bot.runtime.waiting import sleep_or_stop, wait_for_wake
 from storage import unit_of_work
 from storage.models import utcnow
 from storage.records import OutboxRecord
@@ -38,10 +42,6 @@ class _Results:
     blocked_chats: set[int] = field(default_factory=set)
 
 
-def _seconds(value: int | timedelta) -> float:
-    return value.total_seconds() if isinstance(value, timedelta) else float(value)
-
-
 class Sender:
     def __init__(
         self, bot: Bot, sessions: async_sessionmaker[AsyncSession], *, chats_at_once: int = 16
@@ -53,12 +53,20 @@ class Sender:
         self.next_retry: datetime | None = None
 
     async def run(self, wake: asyncio.Event, stopping: asyncio.Event) -> None:
-        """Deliver, then sleep until woken by a commit, a retry time, or a second's look."""
+        """Deliver, then sleep until woken by a commit, a retry time, or a second's look.
+
+        A database outage pauses it, never ends it.
+        """
+        backoff = 1.0
         while not stopping.is_set():
-            await self.flush()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(wake.wait(), timeout=self._idle_wait())
-            wake.clear()
+            try:
+                await self.flush()
+                backoff = 1.0
+            except SQLAlchemyError as exc:
+                log.warning("database unavailable (%s); retrying in %.0fs", exc, backoff)
+                await sleep_or_stop(backoff, stopping)
+                backoff = min(backoff * 2, 30.0)
+            await wait_for_wake(wake, self._idle_wait())
 
     def _idle_wait(self) -> float:
         if self.next_retry is None:
@@ -95,7 +103,7 @@ class Sender:
                 try:
                     await self._call(row)
                 except RetryAfter as exc:
-                    wait = _seconds(exc.retry_after)
+                    wait = retry_seconds(exc)
                     results.retry.extend((r.id, wait, f"429 retry after {wait}") for r in rows[i:])
                     return
                 except Forbidden as exc:

@@ -1,54 +1,99 @@
-"""The resident's own data: what /mydata exports."""
+"""A resident's standing and own data: consent, language, blocking, export, erasure."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.domain import reference_number
-from bot.runtime.scope import UpdateScope
-from bot.texts import CONSENT_VERSION
 from storage.models import utcnow
 from storage.records import ResidentRecord
+from storage.repositories import (
+    DraftRepository,
+    InboxRepository,
+    OpinionRepository,
+    ResidentRepository,
+)
 
 
-async def export_data(scope: UpdateScope, resident: ResidentRecord) -> dict[str, Any]:
-    """Everything held about one resident, in plain JSON types."""
-    prefix = scope.deps.district.reference_prefix
-    opinions = await scope.opinions.for_resident(resident.id)
-    draft = await scope.drafts.open_for(resident.id)
-    return {
-        "generated_at": utcnow().isoformat(),
-        "notice_version": CONSENT_VERSION,
-        "resident": {
-            "telegram_user_id": resident.telegram_id,
-            "pseudonym_shown_to_members": resident.pseudonym,
-            "language": resident.lang,
-            "consented_at": resident.consented_at.isoformat(),
-            "consent_version": resident.consent_version,
-        },
-        "draft": None
-        if draft is None
-        else {
-            "stage": draft.stage,
-            "text": draft.text,
-            "photo_file_ids": list(draft.photo_file_ids),
-            "location": [draft.latitude, draft.longitude] if draft.has_location else None,
-            "created_at": draft.created_at.isoformat(),
-        },
-        "opinions": [
-            {
-                "reference": reference_number(prefix, op.id),
-                "text": op.text,
-                "subdistrict_code": op.subdistrict,
-                "category": op.category,
-                "status": op.status,
-                "photo_file_ids": list(op.photo_file_ids),
-                "location": [op.latitude, op.longitude] if op.latitude is not None else None,
-                "created_at": op.created_at.isoformat(),
-                "revisions": [
-                    {"text": r.text, "created_at": r.created_at.isoformat()} for r in op.revisions
-                ],
-            }
-            for op in opinions
-        ],
-    }
+class AccountService:
+    def __init__(
+        self,
+        residents: ResidentRepository,
+        opinions: OpinionRepository,
+        drafts: DraftRepository,
+        inbox: InboxRepository,
+        *,
+        reference_prefix: str,
+        notice_version: str,
+    ) -> None:
+        self.residents = residents
+        self.opinions = opinions
+        self.drafts = drafts
+        self.inbox = inbox
+        self.prefix = reference_prefix
+        self.notice_version = notice_version
+
+    async def consent(self, telegram_id: int, lang: str) -> ResidentRecord | None:
+        """Record consent: the first moment anything about the person is stored.
+
+        None if they had already consented (nothing changes then).
+        """
+        if await self.residents.by_telegram_id(telegram_id) is not None:
+            return None
+        return await self.residents.consent(telegram_id, lang, self.notice_version)
+
+    async def set_language(self, resident: ResidentRecord, lang: str) -> None:
+        await self.residents.set_lang(resident.id, lang)
+
+    async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
+        await self.residents.set_blocked(telegram_id, utcnow() if blocked else None)
+
+    async def erase(self, resident: ResidentRecord) -> int:
+        """Erase identity and texts; keep only anonymous facts. Returns opinions touched."""
+        count = await self.opinions.erase_for_resident(resident.id)
+        await self.inbox.forget_chat(resident.telegram_id)
+        await self.residents.delete(resident.id)  # the draft goes with it (cascade)
+        return count
+
+    async def export(self, resident: ResidentRecord) -> dict[str, Any]:
+        """Everything held about one resident, in plain JSON types."""
+        opinions = await self.opinions.for_resident(resident.id)
+        draft = await self.drafts.open_for(resident.id)
+        return {
+            "generated_at": utcnow().isoformat(),
+            "notice_version": self.notice_version,
+            "resident": {
+                "telegram_user_id": resident.telegram_id,
+                "pseudonym_shown_to_members": resident.pseudonym,
+                "language": resident.lang,
+                "consented_at": resident.consented_at.isoformat(),
+                "consent_version": resident.consent_version,
+                "blocked_bot_at": resident.blocked_at.isoformat() if resident.blocked_at else None,
+            },
+            "draft": None
+            if draft is None
+            else {
+                "stage": draft.stage,
+                "text": draft.text,
+                "photo_file_ids": list(draft.photo_file_ids),
+                "location": [draft.latitude, draft.longitude] if draft.has_location else None,
+                "created_at": draft.created_at.isoformat(),
+            },
+            "opinions": [
+                {
+                    "reference": reference_number(self.prefix, op.id),
+                    "text": op.text,
+                    "subdistrict_code": op.subdistrict,
+                    "category": op.category,
+                    "status": op.status,
+                    "photo_file_ids": list(op.photo_file_ids),
+                    "location": [op.latitude, op.longitude] if op.latitude is not None else None,
+                    "created_at": op.created_at.isoformat(),
+                    "revisions": [
+                        {"text": r.text, "created_at": r.created_at.isoformat()}
+                        for r in op.revisions
+                    ],
+                }
+                for op in opinions
+            ],
+        }

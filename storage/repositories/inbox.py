@@ -3,28 +3,42 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate, utcnow
 from storage.records import InboxRecord
+from storage.repositories.ordering import ready_in_chat_order
+
+
+class NewUpdate(NamedTuple):
+    update_id: int
+    kind: str
+    chat_id: int | None
+    payload: str
+
+
+def _record(r: InboxUpdate) -> InboxRecord:
+    return InboxRecord(r.id, r.update_id, r.status, r.payload, r.attempts, r.chat_id, r.not_before)
 
 
 class InboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add_many(self, updates: Sequence[tuple[int, str, str]]) -> int:
-        """Store (update_id, kind, payload) rows; ones already stored are ignored.
+    async def add_many(self, updates: Sequence[NewUpdate]) -> int:
+        """Store updates; ones already stored (same update_id) are ignored.
 
         Returns how many were new.
         """
         if not updates:
             return 0
-        rows = [{"update_id": u, "kind": k, "payload": p} for u, k, p in updates]
+        rows = [u._asdict() for u in updates]
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = (
@@ -35,17 +49,18 @@ class InboxRepository:
         result = await self.session.execute(stmt.returning(InboxUpdate.id))
         return len(result.all())
 
-    async def next_pending(self, after_id: int = 0, limit: int = 50) -> list[InboxRecord]:
+    async def next_pending(self, limit: int = 100) -> list[InboxRecord]:
+        """Pending updates to handle now, oldest first; a chat waiting on a retry waits whole."""
         rows = await self.session.scalars(
             select(InboxUpdate)
-            .where(InboxUpdate.status == "pending", InboxUpdate.id > after_id)
+            .where(InboxUpdate.status == "pending")
             .order_by(InboxUpdate.id)
             .limit(limit)
         )
-        return [InboxRecord(r.id, r.update_id, r.status, r.payload, r.attempts) for r in rows]
+        return ready_in_chat_order([_record(r) for r in rows], utcnow())
 
     async def mark_done(self, row_id: int, outcome: str) -> bool:
-        """Handled: keep the id and the outcome, forget the content.
+        """Handled: keep the id and the outcome, forget the content and the chat.
 
         False if the row was no longer pending (another worker finished it): the caller
         must then roll back its own copy of the work.
@@ -57,6 +72,8 @@ class InboxRepository:
                 status="done",
                 outcome=outcome[:64],
                 payload=None,
+                chat_id=None,
+                not_before=None,
                 processed_at=utcnow(),
                 attempts=InboxUpdate.attempts + 1,
                 error=None,
@@ -64,17 +81,56 @@ class InboxRepository:
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def record_failure(self, row_id: int, error: str, *, give_up: bool) -> None:
-        """A failed attempt. The payload stays, so a failed update can be replayed."""
+    async def record_failure(self, row_id: int, error: str, *, retry_at: datetime | None) -> None:
+        """A failed attempt: try again at `retry_at`, or set it aside (None).
+
+        The payload stays either way, so nothing is lost.
+        """
         values: dict[str, object] = {
             "attempts": InboxUpdate.attempts + 1,
             "error": error[:2000],
+            "not_before": retry_at,
         }
-        if give_up:
+        if retry_at is None:
             values.update(status="failed", outcome="error", processed_at=utcnow())
         await self.session.execute(
-            update(InboxUpdate).where(InboxUpdate.id == row_id).values(**values)
+            update(InboxUpdate)
+            .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
+            .values(**values)
         )
+
+    async def retry_failed(self) -> int:
+        """Put every set-aside update back in the queue (after a fix); returns how many."""
+        result = await self.session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.status == "failed", InboxUpdate.payload.is_not(None))
+            .values(status="pending", attempts=0, not_before=None, outcome=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """Drop the content of set-aside updates from one chat (the person is erased)."""
+        result = await self.session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "failed")
+            .values(payload=None, chat_id=None, outcome="erased")
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def prune(self, handled_before: datetime, failed_before: datetime) -> int:
+        """Forget old rows: handled ones (Telegram never resends after 24 h) and set-aside
+        ones past retention."""
+        done = await self.session.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.status == "done", InboxUpdate.processed_at < handled_before
+            )
+        )
+        failed = await self.session.execute(
+            delete(InboxUpdate).where(
+                InboxUpdate.status == "failed", InboxUpdate.received_at < failed_before
+            )
+        )
+        return int(getattr(done, "rowcount", 0) or 0) + int(getattr(failed, "rowcount", 0) or 0)
 
     async def counts(self) -> dict[str, int]:
         rows = await self.session.execute(

@@ -54,10 +54,6 @@ class OpinionRepository:
         await self.session.flush()
         return _record(row)
 
-    async def get(self, opinion_id: int) -> OpinionRecord | None:
-        row = await self.session.get(Opinion, opinion_id)
-        return _record(row) if row else None
-
     async def count_since(self, resident_id: int, since: datetime) -> int:
         n = await self.session.scalar(
             select(func.count())

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
 from storage.records import OutboxRecord
+from storage.repositories.ordering import ready_in_chat_order
 
 
 class OutboxRepository:
@@ -20,25 +21,19 @@ class OutboxRepository:
         self.session.add(OutboxMessage(chat_id=chat_id, method=method, payload=payload))
 
     async def due(self, limit: int = 100, now: datetime | None = None) -> list[OutboxRecord]:
-        now = now or utcnow()
+        """What may be sent now, oldest first. A chat with a message waiting for a retry
+        waits whole, so its messages never overtake each other."""
         rows = await self.session.scalars(
             select(OutboxMessage)
-            .where(
-                OutboxMessage.status == "pending",
-                or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
-            )
+            .where(OutboxMessage.status == "pending")
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
-        return [OutboxRecord(r.id, r.chat_id, r.method, r.payload or {}, r.attempts) for r in rows]
-
-    async def earliest_retry(self) -> datetime | None:
-        return await self.session.scalar(
-            select(OutboxMessage.not_before)
-            .where(OutboxMessage.status == "pending", OutboxMessage.not_before.is_not(None))
-            .order_by(OutboxMessage.not_before)
-            .limit(1)
-        )
+        records = [
+            OutboxRecord(r.id, r.chat_id, r.method, r.payload or {}, r.attempts, r.not_before)
+            for r in rows
+        ]
+        return ready_in_chat_order(records, now or utcnow())
 
     async def delivered(self, ids: list[int]) -> None:
         if ids:
@@ -70,6 +65,14 @@ class OutboxRepository:
             update(OutboxMessage)
             .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
             .values(status="failed", payload=None, error=reason)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def prune_failed(self, before: datetime) -> int:
+        result = await self.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.status == "failed", OutboxMessage.created_at < before
+            )
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

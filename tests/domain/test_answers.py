@@ -24,6 +24,8 @@ DISTRICT = load_district()
         ("凯旋路晚上停车太乱了，消防通道都堵了", None),  # an opinion, not an answer
         ("我觉得是十八梯附近吧那里很乱", None),
         ("好的", None),
+        ("洪崖洞也有垃圾", None),  # a place plus more: detail for the opinion
+        ("在洪崖洞附近吧", "解放碑"),
     ],
 )
 def test_subdistrict_answer(text: str, short: str | None) -> None:

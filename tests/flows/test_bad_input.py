@@ -169,3 +169,17 @@ async def test_rate_limit_slows_down_with_a_clear_message(
     told = await r.say("洪崖洞垃圾很多")
     assert "一小时内已提交了 2 条" in (told[-1].text or "")
     assert await count(b, Opinion) == 2 and await count(b, Draft) == 0
+
+
+async def test_channel_posts_are_not_opinions(bot: BotUnderTest, resident: NewResident) -> None:
+    r = await resident()
+    bot_id = bot.runtime.app.bot.id
+    channel = await r.c.create_channel("渝中发布", admin_ids=[r.id, bot_id], creator_id=r.id)
+    before = await r.c.cursor()
+    await r.c.send_text(r.id, "凯旋路今晚交通管制", chat_id=channel.id)
+    notice = await r.c.wait_for_bot_message(channel.id, after=before, timeout=10)
+    assert "私聊" in (notice.text or "")
+    await r.c.send_text(r.id, "十八梯步道开放", chat_id=channel.id)
+    await bot.settle()
+    assert len(await r.c.bot_messages(channel.id)) == 1
+    assert await count(bot, Draft) == 0 and await count(bot, Opinion) == 0

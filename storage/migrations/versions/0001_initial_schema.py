@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 14:51:21.544210
+Create Date: 2026-11-26 15:43:14.854522
 """
 
 from collections.abc import Sequence
@@ -31,8 +31,10 @@ def upgrade() -> None:
         sa.Column("update_id", sa.BigInteger(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("chat_id", sa.BigInteger(), nullable=True),
         sa.Column("payload", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("not_before", sa.DateTime(timezone=True), nullable=True),
         sa.Column("outcome", sa.String(length=64), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
