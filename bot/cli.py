@@ -9,10 +9,13 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+
+DEMO_DATABASE_URL = "sqlite+aiosqlite:///./data/demo.sqlite3"
 
 
 def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
@@ -57,14 +60,55 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    except (SQLAlchemyError, OSError) as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return 2
     return 0
+
+
+def database_problem(exc: BaseException) -> str:
+    """One line for a database that cannot be opened, without the password."""
+    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+    return f"DATABASE_URL: cannot open the database ({type(exc).__name__}: {detail})"
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     setup_logging(settings.log_level, None)
-    revision = asyncio.run(_migrate(settings))
+    try:
+        revision = asyncio.run(_migrate(settings))
+    except (SQLAlchemyError, OSError) as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return 2
     print(f"database is at revision {revision}")
+    return 0
+
+
+async def _inbox(settings: Settings, retry_failed: bool) -> tuple[dict[str, int], int]:
+    from storage import create_engine, session_factory, unit_of_work, upgrade
+    from storage.repositories import InboxRepository
+
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with unit_of_work(session_factory(engine)) as session:
+            inbox = InboxRepository(session)
+            retried = await inbox.retry_failed() if retry_failed else 0
+            return await inbox.counts(), retried
+    finally:
+        await engine.dispose()
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        counts, retried = asyncio.run(_inbox(settings, args.retry_failed))
+    except (SQLAlchemyError, OSError) as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return 2
+    print("inbox: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty"))
+    if args.retry_failed:
+        print(f"{retried} set-aside updates queued again; a running bot picks them up")
     return 0
 
 
@@ -90,10 +134,15 @@ def build_parser() -> argparse.ArgumentParser:
         func=cmd_run
     )
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    inbox = sub.add_parser("inbox", help="count stored updates; replay the ones set aside")
+    inbox.add_argument(
+        "--retry-failed", action="store_true", help="queue set-aside (failed) updates again"
+    )
+    inbox.set_defaults(func=cmd_inbox)
     demo = sub.add_parser("demo", help="play a whole session offline against the emulator")
     demo.add_argument(
         "--database-url",
-        default="sqlite+aiosqlite:///./data/demo.sqlite3",
+        default=DEMO_DATABASE_URL,
         help="where the demo stores its opinions (default: ./data/demo.sqlite3)",
     )
     demo.add_argument("--pace", type=float, default=0.4, help="seconds between steps")

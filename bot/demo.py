@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import textwrap
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import select
 
+from bot.cli import DEMO_DATABASE_URL
 from bot.config import Settings
 from bot.domain import reference_number
 from bot.emulator import EmulatorClient, EmulatorServer
@@ -25,7 +27,9 @@ from storage.models import Opinion
 from storage.repositories import InboxRepository
 
 DEMO_TOKEN = "700000001:DEMO-offline-token-for-the-emulator"
-RESIDENT = 10001
+#: A fresh resident each run, so a demo on a database that already has one still starts
+#: with the privacy notice.
+RESIDENT = 10_000_000 + int(time.time()) % 1_000_000
 
 
 def _show_bot(message: ChatMessage) -> None:
@@ -53,8 +57,9 @@ async def _exchange(
 
 async def run_demo(settings: Settings, *, pace: float = 0.4) -> int:
     path = settings.sqlite_path()
-    if path is not None:
-        # The demo plays a newcomer: start from an empty database each time.
+    if settings.database_url == DEMO_DATABASE_URL and path is not None:
+        # The demo plays a newcomer: its own database starts empty each time. Any other
+        # database is left as it is (the resident is then a new one, see _resident_id).
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
     with EmulatorServer() as emu:

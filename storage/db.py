@@ -41,6 +41,8 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # FULL: a commit survives power loss, not only a process crash.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # Deleted or overwritten content is zeroed, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

@@ -52,6 +52,11 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: SQLite would otherwise reuse the highest id after a delete; ids are in button data and
+#: reference numbers, so they must never come back.
+NO_REUSE = {"sqlite_autoincrement": True}
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {  # noqa: RUF012 (SQLAlchemy reads it as a class attribute)
@@ -85,13 +90,14 @@ class InboxUpdate(Base):
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_inbox_updates_status_id", "status", "id"),)
+    __table_args__ = (Index("ix_inbox_updates_status_id", "status", "id"), NO_REUSE)
 
 
 class Resident(Base):
     """A person who consented. Nobody gets a row before pressing 同意."""
 
     __tablename__ = "residents"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
@@ -107,6 +113,7 @@ class Draft(Base):
     """An opinion being written: survives restarts, one per resident at most."""
 
     __tablename__ = "drafts"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     resident_id: Mapped[int] = mapped_column(
@@ -130,6 +137,7 @@ class Opinion(Base):
     """A submitted opinion. After /delete_me only the anonymous facts remain."""
 
     __tablename__ = "opinions"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     resident_id: Mapped[int | None] = mapped_column(
@@ -155,6 +163,7 @@ class OpinionRevision(Base):
     """A resident edited the message an opinion came from: the edit is kept beside it."""
 
     __tablename__ = "opinion_revisions"
+    __table_args__ = NO_REUSE
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     opinion_id: Mapped[int] = mapped_column(
@@ -183,7 +192,7 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (Index("ix_outbox_status_id", "status", "id"),)
+    __table_args__ = (Index("ix_outbox_status_id", "status", "id"), NO_REUSE)
 
 
 class GroupChat(Base):

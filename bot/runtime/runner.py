@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.deps import Deps, build_deps
+from bot.runtime.maintenance import Maintenance
 from bot.runtime.poller import DurablePoller
 from bot.runtime.processor import UpdateProcessor
 from bot.runtime.sender import Sender
@@ -55,6 +56,9 @@ class Runtime:
             self.app, self.sessions, self.deps, on_committed=self.wake_sender.set
         )
         self.sender = Sender(self.app.bot, self.sessions)
+        self.maintenance = Maintenance(
+            self.engine, self.sessions, retention_days=self.settings.retention_days
+        )
 
     @classmethod
     async def open(cls, settings: Settings) -> Runtime:
@@ -85,6 +89,7 @@ class Runtime:
                 self.processor.run(self.wake_processor, self.stopping), name="processor"
             ),
             asyncio.create_task(self.poller.run(self.stopping), name="poller"),
+            asyncio.create_task(self.maintenance.run(self.stopping), name="maintenance"),
         ]
 
     async def wait(self) -> None:

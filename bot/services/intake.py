@@ -163,6 +163,8 @@ class IntakeService:
             if not check.ok:
                 return Ask(draft, NEED_TEXT, note="photo")
             return await self._ask_subdistrict(draft)
+        if check.ok and draft.parts and len(draft.text) + 1 + len(text) > self.max_chars:
+            return Rejected("append_too_long", 0, self.max_chars)  # the photo is not kept
         draft = await self.drafts.save(
             replace(draft, photo_file_ids=(*draft.photo_file_ids, file_id))
         )
@@ -207,6 +209,9 @@ class IntakeService:
             return await self._reask(draft, note="edited")
         opinion = await self.opinions.by_source_message(resident.id, message_id)
         if opinion is None:
+            if draft is None and check.ok:
+                # Most likely the message was refused (too long, say) and is fixed now.
+                return await self.add_text(resident, message_id, raw)
             return EditUnrelated()
         if not check.ok:
             return Rejected(check.reason, check.length, self.max_chars)

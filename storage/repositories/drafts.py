@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -92,3 +93,8 @@ class DraftRepository:
 
     async def delete(self, draft_id: int) -> None:
         await self.session.execute(delete(Draft).where(Draft.id == draft_id))
+
+    async def delete_older_than(self, before: datetime) -> int:
+        """Drafts nobody touched since `before` (abandoned)."""
+        result = await self.session.execute(delete(Draft).where(Draft.updated_at < before))
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -101,6 +101,18 @@ class OpinionRepository:
         ids = list(
             await self.session.scalars(select(Opinion.id).where(Opinion.resident_id == resident_id))
         )
+        return await self._erase(ids)
+
+    async def erase_older_than(self, before: datetime) -> int:
+        """Retention: opinions created before `before` keep only their anonymous facts."""
+        ids = list(
+            await self.session.scalars(
+                select(Opinion.id).where(Opinion.created_at < before, Opinion.erased_at.is_(None))
+            )
+        )
+        return await self._erase(ids)
+
+    async def _erase(self, ids: list[int]) -> int:
         if ids:
             await self.session.execute(
                 delete(OpinionRevision).where(OpinionRevision.opinion_id.in_(ids))

@@ -62,11 +62,11 @@ class BotUnderTest:
         deadline = asyncio.get_running_loop().time() + timeout
         while True:
             inbox = await self.query(lambda s: InboxRepository(s).counts())
-            outbox = await self.query(lambda s: OutboxRepository(s).due())
+            outbox = await self.query(lambda s: OutboxRepository(s).pending_count())
             if not inbox.get("pending") and not outbox:
                 break
             if asyncio.get_running_loop().time() > deadline:
-                raise TimeoutError(f"bot not settled: inbox {inbox}, outbox {len(outbox)}")
+                raise TimeoutError(f"bot not settled: inbox {inbox}, outbox {outbox}")
             await asyncio.sleep(0.02)
         await self.client.wait_until_idle(timeout=timeout, quiet=0.05)
 

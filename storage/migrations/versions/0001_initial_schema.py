@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 15:43:14.854522
+Create Date: 2026-11-26 15:47:15.983167
 """
 
 from collections.abc import Sequence
@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inbox_updates")),
         sa.UniqueConstraint("update_id", name=op.f("uq_inbox_updates_update_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("inbox_updates", schema=None) as batch_op:
         batch_op.create_index("ix_inbox_updates_status_id", ["status", "id"], unique=False)
@@ -57,6 +58,7 @@ def upgrade() -> None:
         sa.Column("not_before", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_status_id", ["status", "id"], unique=False)
@@ -74,6 +76,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_residents")),
         sa.UniqueConstraint("pseudonym", name=op.f("uq_residents_pseudonym")),
         sa.UniqueConstraint("telegram_id", name=op.f("uq_residents_telegram_id")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "drafts",
@@ -99,6 +102,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_drafts")),
         sa.UniqueConstraint("resident_id", name=op.f("uq_drafts_resident_id")),
+        sqlite_autoincrement=True,
     )
     op.create_table(
         "opinions",
@@ -125,6 +129,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opinions")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("opinions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_opinions_created_at"), ["created_at"], unique=False)
@@ -145,6 +150,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_opinion_revisions")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("opinion_revisions", schema=None) as batch_op:
         batch_op.create_index(

@@ -1,0 +1,98 @@
+"""Housekeeping while the bot runs: retention, abandoned drafts, old inbox rows, the WAL.
+
+What the privacy notice promises is done here: opinions older than RETENTION_DAYS lose their
+text, photos, location and link to the person (anonymous facts stay); cleared content does
+not linger in SQLite's write-ahead log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.runtime.waiting import sleep_or_stop
+from storage import unit_of_work
+from storage.db import is_sqlite
+from storage.models import utcnow
+from storage.repositories import DraftRepository, InboxRepository, OpinionRepository
+from storage.repositories.outbox import OutboxRepository
+
+log = logging.getLogger(__name__)
+
+DRAFT_DAYS = 30
+HANDLED_UPDATE_DAYS = 3  # Telegram never hands out an update again after 24 hours
+SET_ASIDE_DAYS = 30  # time to replay a failed update before its content goes
+
+
+@dataclass(frozen=True)
+class Purged:
+    opinions: int
+    drafts: int
+    inbox_rows: int
+    outbox_rows: int
+
+
+class Maintenance:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        retention_days: int,
+        purge_every: float = 3600.0,
+        checkpoint_every: float = 60.0,
+    ) -> None:
+        self.engine = engine
+        self.sessions = sessions
+        self.retention = timedelta(days=retention_days)
+        self.purge_every = purge_every
+        self.checkpoint_every = checkpoint_every
+
+    async def run(self, stopping: asyncio.Event) -> None:
+        last_purge = float("-inf")
+        loop = asyncio.get_running_loop()
+        while not stopping.is_set():
+            try:
+                if loop.time() - last_purge >= self.purge_every:
+                    purged = await self.purge()
+                    last_purge = loop.time()
+                    if any(vars(purged).values()):
+                        log.info("retention: %s", purged)
+                await self.checkpoint()
+            except SQLAlchemyError as exc:
+                log.warning("maintenance postponed: %s", exc)
+            await sleep_or_stop(self.checkpoint_every, stopping)
+
+    async def purge(self, now: datetime | None = None) -> Purged:
+        now = now or utcnow()
+        async with unit_of_work(self.sessions) as session:
+            opinions = await OpinionRepository(session).erase_older_than(now - self.retention)
+            drafts = await DraftRepository(session).delete_older_than(
+                now - timedelta(days=DRAFT_DAYS)
+            )
+            inbox = await InboxRepository(session).prune(
+                handled_before=now - timedelta(days=HANDLED_UPDATE_DAYS),
+                failed_before=now - timedelta(days=SET_ASIDE_DAYS),
+            )
+            outbox = await OutboxRepository(session).prune_failed(
+                now - timedelta(days=SET_ASIDE_DAYS)
+            )
+        return Purged(opinions, drafts, inbox, outbox)
+
+    async def checkpoint(self) -> None:
+        """SQLite: move the log into the database and cut it to nothing, so content that
+        was cleared (inbox payloads, erased texts) is not left behind in it."""
+        if not is_sqlite(str(self.engine.url)):
+            return
+        async with self.engine.connect() as conn:
+            # On the driver's connection: through SQLAlchemy it would run inside the
+            # BEGIN IMMEDIATE our begin hook issues, where SQLite refuses to checkpoint.
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            if driver is not None:
+                await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
