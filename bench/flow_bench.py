@@ -119,6 +119,7 @@ async def drive(
     token: str,
     residents: int,
     first_uid: int,
+    at_once: int,
 ) -> Result:
     async with EmulatorClient(emu_url) as c:
         bot = await c.register_bot(token, username=f"{name}_bench_bot")
@@ -132,12 +133,14 @@ async def drive(
             await resident(c, first_uid - 1, SENTENCES[0], [], 60)
             result = Result(name)
             started = time.perf_counter()
-            counts = await asyncio.gather(
-                *(
-                    resident(c, first_uid + i, SENTENCES[i % len(SENTENCES)], result.latencies, 60)
-                    for i in range(residents)
-                )
-            )
+            gate = asyncio.Semaphore(at_once or residents)
+
+            async def one(i: int) -> int:
+                async with gate:
+                    text = SENTENCES[i % len(SENTENCES)]
+                    return await resident(c, first_uid + i, text, result.latencies, 60)
+
+            counts = await asyncio.gather(*(one(i) for i in range(residents)))
             result.seconds = time.perf_counter() - started
             result.updates = sum(counts)
             result.peak_rss_kib = peak_rss(proc.pid)
@@ -150,6 +153,9 @@ async def drive(
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--residents", type=int, default=200)
+    parser.add_argument(
+        "--at-once", type=int, default=0, help="residents active at the same time (0: all)"
+    )
     parser.add_argument(
         "--bots", default="echo,yushi,yushi-0", help="which of echo,yushi,yushi-0 to run"
     )
@@ -189,6 +195,7 @@ async def main() -> None:
                 echo_token,
                 args.residents,
                 1_000_000,
+                args.at_once,
             )
             results = [echo]
             for name, rate, uid in (("yushi", "30", 2_000_000), ("yushi-0", "0", 3_000_000)):
@@ -202,14 +209,21 @@ async def main() -> None:
                     "SEND_RATE_PER_SECOND": rate,
                 }
                 command = [sys.executable, "-m", "bot", "run"]
-                results.append(await drive(name, command, env, emu_url, token, args.residents, uid))
+                results.append(
+                    await drive(
+                        name, command, env, emu_url, token, args.residents, uid, args.at_once
+                    )
+                )
     finally:
         emu.terminate()
         await emu.wait()
 
     cores = os.cpu_count()
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
-    print(f"residents: {args.residents} at once, 5 updates each, SQLite synchronous=FULL")
+    at_once = args.at_once or args.residents
+    print(
+        f"residents: {args.residents}, {at_once} at a time, 5 updates each, SQLite synchronous=FULL"
+    )
     header = ("bot", "updates", "seconds", "upd/s", "p50 ms", "p99 ms", "peak RSS")
     print(
         f"{header[0]:<8}{header[1]:>8}{header[2]:>9}{header[3]:>8}"
