@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from telegram import Update
 from telegram.ext import CallbackContext, ExtBot
@@ -13,6 +13,14 @@ from bot.services.intake import IntakeService
 from bot.texts import CONSENT_VERSION, Lang, as_lang, lang_of
 from storage.records import ResidentRecord
 from storage.repositories import InboxRepository
+
+
+class Who(NamedTuple):
+    """Where to answer, who is asking (None before consent), in which language."""
+
+    chat_id: int
+    resident: ResidentRecord | None
+    lang: Lang
 
 
 class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -66,6 +74,13 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
         if update.effective_chat is not None:
             return update.effective_chat.id
         return update.effective_user.id if update.effective_user is not None else None
+
+    async def who(self, update: Update) -> Who | None:
+        chat_id = self.chat_id(update)
+        if chat_id is None:
+            return None
+        resident = await self.resident(update)
+        return Who(chat_id, resident, self.lang(update, resident))
 
     def done(self, outcome: str) -> None:
         """Name what this update came to; kept in the inbox row."""

@@ -29,13 +29,12 @@ def _category(key: str, lang: Lang) -> str:
 
 async def my_opinions(update: Update, ctx: BotContext) -> None:
     """/my: the resident's opinions, newest first, with status."""
-    chat = update.effective_chat
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
+    chat_id, resident, lang = who
     if resident is None:
-        await ctx.scope.out.text(chat.id, t(lang, "my_empty"))
+        await ctx.scope.out.text(chat_id, t(lang, "my_empty"))
         ctx.done("my_listed")
         return
     deps = ctx.scope.deps
@@ -66,37 +65,35 @@ async def my_opinions(update: Update, ctx: BotContext) -> None:
     draft = await ctx.scope.drafts.open_for(resident.id)
     if draft is not None:
         lines.append(t(lang, "my_draft", excerpt=_excerpt(draft.text) or "📷"))
-    await ctx.scope.out.text(chat.id, "\n\n".join(lines))
+    await ctx.scope.out.text(chat_id, "\n\n".join(lines))
     ctx.done("my_listed")
 
 
 async def my_data(update: Update, ctx: BotContext) -> None:
     """/mydata: everything held about the person, as a JSON file."""
-    chat = update.effective_chat
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
+    chat_id, resident, lang = who
     if resident is None:
-        await ctx.scope.out.text(chat.id, t(lang, "mydata_none"))
+        await ctx.scope.out.text(chat_id, t(lang, "mydata_none"))
         ctx.done("mydata_none")
         return
     data = await ctx.account.export(resident)
     content = json.dumps(data, ensure_ascii=False, indent=2)
     filename = f"yushi-mydata-{resident.pseudonym}-{utcnow():%Y%m%d}.json"
-    await ctx.scope.out.document(chat.id, filename, content, t(lang, "mydata_caption"))
+    await ctx.scope.out.document(chat_id, filename, content, t(lang, "mydata_caption"))
     ctx.done("mydata_sent")
 
 
 async def delete_me(update: Update, ctx: BotContext) -> None:
     """/delete_me: ask first; erasing cannot be undone."""
-    chat = update.effective_chat
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
+    chat_id, resident, lang = who
     if resident is None:
-        await ctx.scope.out.text(chat.id, t(lang, "nothing_to_delete"))
+        await ctx.scope.out.text(chat_id, t(lang, "nothing_to_delete"))
         ctx.done("delete_nothing")
         return
     # The resident's id in the button: a confirmation left over from an earlier account
@@ -107,18 +104,17 @@ async def delete_me(update: Update, ctx: BotContext) -> None:
             Button(t(lang, "btn_delete_no"), "del:no"),
         ]
     ]
-    await ctx.scope.out.text(chat.id, t(lang, "delete_confirm"), keyboard)
+    await ctx.scope.out.text(chat_id, t(lang, "delete_confirm"), keyboard)
     ctx.done("delete_asked")
 
 
 async def delete_pressed(update: Update, ctx: BotContext) -> None:
     """del:yes:<resident> erases identity and texts, keeping anonymous facts; del:no keeps all."""
     query = update.callback_query
-    chat_id = ctx.chat_id(update)
-    if query is None or chat_id is None:
+    who = await ctx.who(update)
+    if query is None or who is None:
         return
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
+    chat_id, resident, lang = who
     message_id = query.message.message_id if query.message is not None else 0
     out = ctx.scope.out
 
@@ -145,21 +141,19 @@ async def delete_pressed(update: Update, ctx: BotContext) -> None:
 
 async def cancel(update: Update, ctx: BotContext) -> None:
     """/cancel: drop the draft in progress."""
-    chat = update.effective_chat
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
+    chat_id, resident, lang = who
     dropped = resident is not None and await ctx.intake.cancel(resident)
-    await ctx.scope.out.text(chat.id, t(lang, "cancelled" if dropped else "nothing_to_cancel"))
+    await ctx.scope.out.text(chat_id, t(lang, "cancelled" if dropped else "nothing_to_cancel"))
     ctx.done("draft_cancelled" if dropped else "nothing_to_cancel")
 
 
 async def unknown_command(update: Update, ctx: BotContext) -> None:
     """A command we do not have."""
-    chat = update.effective_chat
-    resident = await ctx.resident(update)
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
-    await ctx.scope.out.text(chat.id, t(ctx.lang(update, resident), "unknown_command"))
+    await ctx.scope.out.text(who.chat_id, t(who.lang, "unknown_command"))
     ctx.done("unknown_command")

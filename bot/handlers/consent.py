@@ -25,45 +25,43 @@ def notice_keyboard(lang: Lang) -> Keyboard:
 
 
 async def send_notice(update: Update, ctx: BotContext, lang: Lang, *, first: str = "") -> None:
-    chat = update.effective_chat
-    if chat is None:
+    chat_id = ctx.chat_id(update)
+    if chat_id is None:
         return
     text = notice(ctx, lang)
     await ctx.scope.out.text(
-        chat.id, f"{first}\n\n{text}" if first else text, notice_keyboard(lang)
+        chat_id, f"{first}\n\n{text}" if first else text, notice_keyboard(lang)
     )
 
 
 async def start(update: Update, ctx: BotContext) -> None:
     """/start: the notice with 同意 for newcomers; a welcome back (and the open draft) else."""
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    chat = update.effective_chat
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
+    chat_id, resident, lang = who
     if resident is None:
         await send_notice(update, ctx, lang)
         ctx.done("notice_shown")
         return
-    await ctx.scope.out.text(chat.id, t(lang, "welcome_back"))
+    await ctx.scope.out.text(chat_id, t(lang, "welcome_back"))
     ask = await ctx.intake.current(resident)
     if ask is not None:
         html, keyboard = render_ask(ask, lang, ctx.scope.deps)
-        await ctx.scope.out.text(chat.id, html, keyboard)
+        await ctx.scope.out.text(chat_id, html, keyboard)
     ctx.done("welcome_back")
 
 
 async def privacy(update: Update, ctx: BotContext) -> None:
     """/privacy: the notice; with the 同意 button only for those who have not agreed."""
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    chat = update.effective_chat
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
+    chat_id, resident, lang = who
     if resident is None:
         await send_notice(update, ctx, lang)
     else:
-        await ctx.scope.out.text(chat.id, notice(ctx, lang, with_welcome=False))
+        await ctx.scope.out.text(chat_id, notice(ctx, lang, with_welcome=False))
     ctx.done("privacy_shown")
 
 
@@ -111,22 +109,18 @@ async def notice_lang_pressed(update: Update, ctx: BotContext) -> None:
 
 async def lang_command(update: Update, ctx: BotContext) -> None:
     """/lang: choose Chinese or English."""
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    chat = update.effective_chat
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
     keyboard = [[Button("中文", "notice:zh"), Button("English", "notice:en")]]
-    await ctx.scope.out.text(chat.id, t(lang, "lang_pick"), keyboard)
+    await ctx.scope.out.text(who.chat_id, t(who.lang, "lang_pick"), keyboard)
     ctx.done("language_asked")
 
 
 async def help_command(update: Update, ctx: BotContext) -> None:
     """/help."""
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    chat = update.effective_chat
-    if chat is None:
+    who = await ctx.who(update)
+    if who is None:
         return
-    await ctx.scope.out.text(chat.id, t(lang, "help"))
+    await ctx.scope.out.text(who.chat_id, t(who.lang, "help"))
     ctx.done("help_shown")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 
-from bot.context import BotContext
+from bot.context import BotContext, Who
 from bot.domain import category_by_key, category_label, reference_number
 from bot.handlers.consent import send_notice
 from bot.handlers.prompts import receipt, render_ask, subdistrict_name
@@ -144,61 +145,62 @@ async def edited_message(update: Update, ctx: BotContext) -> None:
     await reply_outcome(update, ctx, outcome, ctx.lang(update, resident))
 
 
-async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
-    """sd:<draft>:<index|u>: the resident confirms or corrects the sub-district."""
+async def _pressed(
+    update: Update,
+    ctx: BotContext,
+    pattern: re.Pattern[str],
+    choose: Callable[[ResidentRecord, int, str], Awaitable[Outcome]],
+) -> tuple[Who, CallbackQuery, Outcome] | None:
+    """A confirmation button: parse, re-check the presser through the service, answer.
+
+    None when it was stale (already answered politely) or not a button press.
+    """
     query = update.callback_query
-    chat_id = ctx.chat_id(update)
-    if query is None or chat_id is None:
-        return
-    match = _SD_DATA.match(query.data or "")
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
+    who = await ctx.who(update)
+    if query is None or who is None:
+        return None
+    match = pattern.match(query.data or "")
     outcome = (
-        await ctx.intake.choose_subdistrict(resident, int(match[1]), match[2])
-        if match is not None and resident is not None
+        await choose(who.resident, int(match[1]), match[2])
+        if match is not None and who.resident is not None
         else Stale()
     )
     if isinstance(outcome, Stale):
         await stale(update, ctx)
+        return None
+    await ctx.scope.out.answer(who.chat_id, query.id)
+    return who, query, outcome
+
+
+async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
+    """sd:<draft>:<index|u>: the resident confirms or corrects the sub-district."""
+    pressed = await _pressed(update, ctx, _SD_DATA, ctx.intake.choose_subdistrict)
+    if pressed is None:
         return
-    await ctx.scope.out.answer(chat_id, query.id)
+    who, query, outcome = pressed
     if isinstance(outcome, Ask) and query.message is not None:
-        chosen = subdistrict_name(ctx.scope.deps.district, outcome.draft.subdistrict, lang)
-        line = "✅ " + t(lang, "chosen_subdistrict", subdistrict=chosen)
-        await ctx.scope.out.edit(chat_id, query.message.message_id, line)
-    await reply_outcome(update, ctx, outcome, lang)
+        chosen = subdistrict_name(ctx.scope.deps.district, outcome.draft.subdistrict, who.lang)
+        line = "✅ " + t(who.lang, "chosen_subdistrict", subdistrict=chosen)
+        await ctx.scope.out.edit(who.chat_id, query.message.message_id, line)
+    await reply_outcome(update, ctx, outcome, who.lang)
 
 
 async def category_pressed(update: Update, ctx: BotContext) -> None:
     """cat:<draft>:<key>: the topic is confirmed and the opinion is submitted."""
-    query = update.callback_query
-    chat_id = ctx.chat_id(update)
-    if query is None or chat_id is None:
+    pressed = await _pressed(update, ctx, _CAT_DATA, ctx.intake.choose_category)
+    if pressed is None:
         return
-    match = _CAT_DATA.match(query.data or "")
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    outcome = (
-        await ctx.intake.choose_category(resident, int(match[1]), match[2])
-        if match is not None and resident is not None
-        else Stale()
-    )
-    if isinstance(outcome, Stale):
-        await stale(update, ctx)
-        return
-    await ctx.scope.out.answer(chat_id, query.id)
+    who, query, outcome = pressed
     message_id = query.message.message_id if query.message is not None else 0
-    await reply_outcome(update, ctx, outcome, lang, edit_message_id=message_id)
+    await reply_outcome(update, ctx, outcome, who.lang, edit_message_id=message_id)
 
 
 async def stale(update: Update, ctx: BotContext) -> None:
     """Any button we cannot honour: forged, expired, someone else's. Answer politely."""
     query = update.callback_query
-    chat_id = ctx.chat_id(update)
-    if query is None or chat_id is None:
+    who = await ctx.who(update)
+    if query is None or who is None:
         return
-    resident = await ctx.resident(update)
-    lang = ctx.lang(update, resident)
-    key = "stale_button" if resident is not None else "not_consented_button"
-    await ctx.scope.out.answer(chat_id, query.id, t(lang, key), alert=True)
+    key = "stale_button" if who.resident is not None else "not_consented_button"
+    await ctx.scope.out.answer(who.chat_id, query.id, t(who.lang, key), alert=True)
     ctx.done("stale_button")
