@@ -291,6 +291,12 @@ _T: dict[str, tuple[str, str]] = {
         "没有这个命令。直接写下您的意见即可，或发送 /help 查看帮助。",
         "I do not know that command. Just write your opinion, or send /help.",
     ),
+    "admin_set_aside": (
+        "⚠️ 更新 {update_id} 处理失败三次，已暂存（内容保留）。\n错误：<code>{error}</code>\n"
+        "修复后运行 <code>yushi inbox --retry-failed</code> 重新处理。",
+        "⚠️ Update {update_id} failed three times and was set aside (content kept).\n"
+        "Error: <code>{error}</code>\nAfter a fix, run <code>yushi inbox --retry-failed</code>.",
+    ),
     "internal_error": (
         "抱歉，处理您的消息时出了问题，我们已经记录下来。请稍后再试一次。",
         "Sorry, something went wrong with your message; it has been logged. Please try "

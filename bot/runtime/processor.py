@@ -143,5 +143,10 @@ class UpdateProcessor:
                 user = update.effective_user if update else None
                 lang = lang_of(user.language_code if user else None)
                 await Outbox(session).text(chat.id, t(lang, "internal_error"))
+            if give_up:
+                # No names or texts: the admins learn that something needs a look.
+                note = t("zh", "admin_set_aside", update_id=row.update_id, error=repr(exc)[:300])
+                for admin in sorted(self.deps.settings.admin_ids):
+                    await Outbox(session).text(admin, note)
         if give_up:
             self.on_committed()

@@ -103,8 +103,9 @@ class Sender:
                 try:
                     await self._call(row)
                 except RetryAfter as exc:
+                    # Only this row waits; the chat's later rows wait behind it (ordering).
                     wait = retry_seconds(exc)
-                    results.retry.extend((r.id, wait, f"429 retry after {wait}") for r in rows[i:])
+                    results.retry.append((row.id, wait, f"429 retry after {wait}"))
                     return
                 except Forbidden as exc:
                     results.blocked_chats.add(row.chat_id)
@@ -124,7 +125,7 @@ class Sender:
                         results.failed.append((row.id, f"gave up: {exc.message}"))
                         continue
                     wait = min(2.0**row.attempts, 60.0)
-                    results.retry.extend((r.id, wait, f"network: {exc.message}") for r in rows[i:])
+                    results.retry.append((row.id, wait, f"network: {exc.message}"))
                     return
                 results.delivered.append(row.id)
 

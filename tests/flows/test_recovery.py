@@ -250,3 +250,23 @@ async def test_the_bot_survives_postgres_dropping_its_connections(
         await admin.close()
     receipt = await r.submit("洪崖洞周边垃圾没人收")
     assert "YZ-000001" in (receipt[-1].text or "")
+
+
+async def test_admins_hear_of_a_set_aside_update_without_its_content(
+    start_bot: Callable[..., Awaitable[BotUnderTest]],
+) -> None:
+    admin_id, resident_id = 7_990_001, 7_990_002
+    b = await start_bot(admin_ids=str(admin_id))
+    await b.client.create_user(admin_id, first_name="管理员")
+    await b.client.create_user(resident_id, first_name="居民")
+    admin = Resident(b, admin_id)
+    await admin.command("start")  # the bot may only write to people who started it
+    r = Resident(b, resident_id)
+    await r.consent()
+    install_failure(b, times=None)
+    before = await b.client.cursor()
+    await r.say("凯旋路停车乱 boom 私密")
+    note = await b.client.wait_for_bot_message(admin_id, after=before, timeout=10)
+    text = note.text or ""
+    assert "暂存" in text and "retry-failed" in text
+    assert "私密" not in text and "凯旋路" not in text
