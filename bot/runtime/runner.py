@@ -75,9 +75,12 @@ class Runtime:
             # A webhook left set would answer every getUpdates with 409; PTB's own
             # run_polling removes it too. Pending updates stay queued.
             await app.bot.delete_webhook(drop_pending_updates=False)
+        except TelegramError as exc:
+            log.warning("could not remove a webhook: %s", exc)
+        try:
             await set_commands(app.bot)
         except TelegramError as exc:
-            log.warning("could not prepare the bot (webhook, command menu): %s", exc)
+            log.warning("could not set the command menu: %s", exc)
         deps = build_deps(settings, app.bot.username)
         return cls(settings, engine, session_factory(engine), app, deps)
 
