@@ -137,3 +137,23 @@ async def test_outbox_retry_and_failure(sessions: async_sessionmaker[AsyncSessio
         out = OutboxRepository(s)
         assert await out.due() == []
         assert await out.due(now=utcnow() + timedelta(minutes=1)) != []
+
+
+async def test_a_waiting_chat_holds_only_itself_even_behind_a_long_queue(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with unit_of_work(sessions) as s:
+        out = OutboxRepository(s)
+        for i in range(30):  # chat 1: a long queue
+            await out.add(1, "sendMessage", {"text": f"a{i}"})
+        await out.add(2, "sendMessage", {"text": "b"})  # chat 2, after all of them
+    async with unit_of_work(sessions) as s:
+        out = OutboxRepository(s)
+        head = (await out.due(limit=1))[0]
+        await out.retry_later(head.id, utcnow() + timedelta(seconds=30), "429")
+    async with unit_of_work(sessions) as s:
+        ready = await OutboxRepository(s).due(limit=5)
+    assert [r.chat_id for r in ready] == [2]  # chat 1 waits whole; chat 2 is not hidden
+    async with unit_of_work(sessions) as s:
+        later = await OutboxRepository(s).due(limit=5, now=utcnow() + timedelta(minutes=1))
+    assert [r.payload["text"] for r in later] == ["a0", "a1", "a2", "a3", "a4"]

@@ -53,11 +53,11 @@ class InboxRepository:
         """Pending updates to handle now, oldest first; a chat waiting on a retry waits whole."""
         rows = await self.session.scalars(
             select(InboxUpdate)
-            .where(InboxUpdate.status == "pending")
+            .where(ready_in_chat_order(InboxUpdate, utcnow()))
             .order_by(InboxUpdate.id)
             .limit(limit)
         )
-        return ready_in_chat_order([_record(r) for r in rows], utcnow())
+        return [_record(r) for r in rows]
 
     async def mark_done(self, row_id: int, outcome: str) -> bool:
         """Handled: keep the id and the outcome, forget the content and the chat.

@@ -2,38 +2,29 @@
 
 A row that must wait (`not_before` in the future) holds back every later row of its chat,
 and only of its chat: one person's trouble does not delay anyone else, and nobody's
-messages overtake each other.
+messages overtake each other. The condition is applied in SQL before any LIMIT, so a long
+queue of held rows never hides ready rows of other chats.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol, TypeVar
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, or_
+from sqlalchemy.orm import aliased
 
 
-class Queued(Protocol):
-    @property
-    def chat_id(self) -> int | None: ...
-
-    @property
-    def not_before(self) -> datetime | None: ...
-
-
-Q = TypeVar("Q", bound=Queued)
-
-
-def ready_in_chat_order(rows: Sequence[Q], now: datetime) -> list[Q]:
-    """The rows (given oldest first) that may go now."""
-    held: set[int | None] = set()
-    ready: list[Q] = []
-    for row in rows:
-        key = row.chat_id
-        if key is not None and key in held:
-            continue
-        if row.not_before is not None and row.not_before > now:
-            if key is not None:
-                held.add(key)
-            continue
-        ready.append(row)
-    return ready
+def ready_in_chat_order(model: Any, now: datetime) -> ColumnElement[bool]:
+    """WHERE clause: pending, not waiting, and no earlier pending row of the chat waiting."""
+    earlier = aliased(model)
+    return and_(
+        model.status == "pending",
+        or_(model.not_before.is_(None), model.not_before <= now),
+        ~exists().where(
+            earlier.status == "pending",
+            earlier.chat_id == model.chat_id,
+            earlier.id < model.id,
+            earlier.not_before > now,
+        ),
+    )

@@ -25,15 +25,14 @@ class OutboxRepository:
         waits whole, so its messages never overtake each other."""
         rows = await self.session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending")
+            .where(ready_in_chat_order(OutboxMessage, now or utcnow()))
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
-        records = [
+        return [
             OutboxRecord(r.id, r.chat_id, r.method, r.payload or {}, r.attempts, r.not_before)
             for r in rows
         ]
-        return ready_in_chat_order(records, now or utcnow())
 
     async def delivered(self, ids: list[int]) -> None:
         if ids:
