@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 #: Ids Telegram uses for "anonymous group admin" and "sent on behalf of a channel".
 RESERVED_USER_IDS = frozenset({1087968824, 136817688})
@@ -117,6 +119,10 @@ class Settings(BaseSettings):
     def _check_db(cls, value: str) -> str:
         if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
             raise ValueError("use sqlite+aiosqlite:///file or postgresql+asyncpg://…")
+        try:
+            make_url(value).port  # noqa: B018 (parsing is the check: a bad port raises)
+        except (ArgumentError, ValueError):
+            raise ValueError("not a valid database URL") from None
         return value
 
     @field_validator("timezone")

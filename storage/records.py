@@ -93,4 +93,5 @@ class OutboxRecord:
     method: str
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime
     not_before: datetime | None = None

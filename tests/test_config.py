@@ -40,6 +40,7 @@ def test_environment_and_env_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         ("ADMIN_IDS", "1087968824", "special Telegram id"),
         ("TIMEZONE", "Mars/Olympus", "TIMEZONE"),
         ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
+        ("DATABASE_URL", "postgresql+asyncpg://u@host:port/db", "not a valid database URL"),
         ("TELEGRAM_BOT_TOKEN", "not-a-token", "TELEGRAM_BOT_TOKEN"),
         ("TELEGRAM_API_BASE_URL", "ftp://x", "TELEGRAM_API_BASE_URL"),
         ("OPINIONS_PER_HOUR", "many", "OPINIONS_PER_HOUR"),

@@ -235,14 +235,12 @@ async def test_edits_update_draft_or_become_revisions(h: Harness) -> None:
     assert len(mine) == 1
     assert [rev.text for rev in mine[0].revisions] == ["凯旋路停车问题已经好一些了"]
 
-    # An edit of a message we never kept (refused as too long, say): with no draft open
-    # it starts one; with a draft open it is only acknowledged.
+    # An edit of a message we never kept (a refused text, an answer): acknowledged only,
+    # never a new opinion.
     async with h.service() as svc:
-        fixed = await svc.edit(r, 77, "十八梯路灯坏了")
-    assert isinstance(fixed, Ask) and fixed.draft.text == "十八梯路灯坏了"
-    async with h.service() as svc:
-        unrelated = await svc.edit(r, 78, "随便改改")
-    assert isinstance(unrelated, EditUnrelated)
+        unrelated = await svc.edit(r, 77, "十八梯路灯坏了")
+        assert isinstance(unrelated, EditUnrelated)
+        assert await svc.drafts.open_for(r.id) is None
 
 
 async def test_typed_answers_count_as_answers(h: Harness) -> None:

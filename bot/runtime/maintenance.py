@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -57,15 +58,18 @@ class Maintenance:
         last_purge = float("-inf")
         loop = asyncio.get_running_loop()
         while not stopping.is_set():
-            try:
-                if loop.time() - last_purge >= self.purge_every:
+            if loop.time() - last_purge >= self.purge_every:
+                try:
                     purged = await self.purge()
                     last_purge = loop.time()
                     if any(vars(purged).values()):
                         log.info("retention: %s", purged)
+                except (SQLAlchemyError, OSError) as exc:
+                    log.warning("retention postponed: %s", exc)
+            try:
                 await self.checkpoint()
-            except SQLAlchemyError as exc:
-                log.warning("maintenance postponed: %s", exc)
+            except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
+                log.warning("WAL checkpoint postponed: %s", exc)
             await sleep_or_stop(self.checkpoint_every, stopping)
 
     async def purge(self, now: datetime | None = None) -> Purged:
@@ -94,5 +98,15 @@ class Maintenance:
             # BEGIN IMMEDIATE our begin hook issues, where SQLite refuses to checkpoint.
             raw = await conn.get_raw_connection()
             driver = raw.driver_connection
-            if driver is not None:
-                await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            if driver is None:
+                return
+            # A short wait only: a long-lived reader elsewhere (a backup, a shell) must not
+            # make this hold up the bot's writers. Busy now means: next minute.
+            await driver.execute("PRAGMA busy_timeout=200")
+            try:
+                cursor = await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy = await cursor.fetchone()
+            finally:
+                await driver.execute("PRAGMA busy_timeout=30000")
+            if busy is not None and busy[0]:
+                log.debug("WAL checkpoint busy; trying again later")

@@ -114,7 +114,7 @@ class DurablePoller:
             try:
                 async with unit_of_work(self.sessions) as session:
                     new = await InboxRepository(session).add_many(rows)
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, OSError) as exc:  # asyncpg: ConnectionRefusedError
                 # Not stored, so not confirmed: Telegram hands the same updates out again.
                 log.warning("could not store updates (%s); retrying in %.0fs", exc, backoff)
                 await sleep_or_stop(backoff, stopping)

@@ -70,7 +70,7 @@ class UpdateProcessor:
             try:
                 handled = await self.process_pending(stopping)
                 backoff = 1.0
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, OSError) as exc:  # asyncpg: ConnectionRefusedError
                 log.warning("database unavailable (%s); retrying in %.0fs", exc, backoff)
                 handled = 0
                 await sleep_or_stop(backoff, stopping)

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 #: Bad requests that mean "already as you want it": nothing to retry, nothing lost.
 _HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
-MAX_ATTEMPTS = 8
+GIVE_UP_AFTER = timedelta(days=1)
 BATCH = 200
 
 
@@ -62,7 +62,7 @@ class Sender:
             try:
                 await self.flush()
                 backoff = 1.0
-            except SQLAlchemyError as exc:
+            except (SQLAlchemyError, OSError) as exc:  # asyncpg: ConnectionRefusedError
                 log.warning("database unavailable (%s); retrying in %.0fs", exc, backoff)
                 await sleep_or_stop(backoff, stopping)
                 backoff = min(backoff * 2, 30.0)
@@ -121,10 +121,12 @@ class Sender:
                     results.failed.append((row.id, f"400 {exc.message}"))
                     continue
                 except (NetworkError, TelegramError) as exc:
-                    if row.attempts + 1 >= MAX_ATTEMPTS:
+                    # Transient by nature: keep trying for a day, not for a number of tries,
+                    # so an outage of minutes loses no receipt.
+                    if utcnow() - row.created_at > GIVE_UP_AFTER:
                         results.failed.append((row.id, f"gave up: {exc.message}"))
                         continue
-                    wait = min(2.0**row.attempts, 60.0)
+                    wait = min(2.0 ** min(row.attempts, 6), 60.0)
                     results.retry.append((row.id, wait, f"network: {exc.message}"))
                     return
                 results.delivered.append(row.id)

@@ -209,9 +209,8 @@ class IntakeService:
             return await self._reask(draft, note="edited")
         opinion = await self.opinions.by_source_message(resident.id, message_id)
         if opinion is None:
-            if draft is None and check.ok:
-                # Most likely the message was refused (too long, say) and is fixed now.
-                return await self.add_text(resident, message_id, raw)
+            # Not part of anything we kept (a refused text, an answer, a command): the
+            # resident is asked to send it anew rather than guessing it is an opinion.
             return EditUnrelated()
         if not check.ok:
             return Rejected(check.reason, check.length, self.max_chars)

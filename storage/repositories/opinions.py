@@ -31,6 +31,17 @@ def _record(row: Opinion, revisions: tuple[RevisionRecord, ...] = ()) -> Opinion
     )
 
 
+#: What erasure clears; sub-district, category, status and dates stay (anonymous counts).
+_ERASED: dict[str, object] = {
+    "resident_id": None,
+    "text": None,
+    "source_message_ids": [],
+    "photo_file_ids": [],
+    "latitude": None,
+    "longitude": None,
+}
+
+
 class OpinionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -104,13 +115,20 @@ class OpinionRepository:
         return await self._erase(ids)
 
     async def erase_older_than(self, before: datetime) -> int:
-        """Retention: opinions created before `before` keep only their anonymous facts."""
-        ids = list(
-            await self.session.scalars(
-                select(Opinion.id).where(Opinion.created_at < before, Opinion.erased_at.is_(None))
-            )
+        """Retention: opinions created before `before` keep only their anonymous facts.
+
+        Set-based (no list of ids): any number of expired opinions in one statement each.
+        """
+        due = select(Opinion.id).where(Opinion.created_at < before, Opinion.erased_at.is_(None))
+        await self.session.execute(
+            delete(OpinionRevision).where(OpinionRevision.opinion_id.in_(due.scalar_subquery()))
         )
-        return await self._erase(ids)
+        result = await self.session.execute(
+            update(Opinion)
+            .where(Opinion.created_at < before, Opinion.erased_at.is_(None))
+            .values(**_ERASED, erased_at=utcnow())
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def _erase(self, ids: list[int]) -> int:
         if ids:
@@ -118,17 +136,7 @@ class OpinionRepository:
                 delete(OpinionRevision).where(OpinionRevision.opinion_id.in_(ids))
             )
             await self.session.execute(
-                update(Opinion)
-                .where(Opinion.id.in_(ids))
-                .values(
-                    resident_id=None,
-                    text=None,
-                    source_message_ids=[],
-                    photo_file_ids=[],
-                    latitude=None,
-                    longitude=None,
-                    erased_at=utcnow(),
-                )
+                update(Opinion).where(Opinion.id.in_(ids)).values(**_ERASED, erased_at=utcnow())
             )
         return len(ids)
 

@@ -30,7 +30,9 @@ class OutboxRepository:
             .limit(limit)
         )
         return [
-            OutboxRecord(r.id, r.chat_id, r.method, r.payload or {}, r.attempts, r.not_before)
+            OutboxRecord(
+                r.id, r.chat_id, r.method, r.payload or {}, r.attempts, r.created_at, r.not_before
+            )
             for r in rows
         ]
 

@@ -26,6 +26,8 @@ DISTRICT = load_district()
         ("好的", None),
         ("洪崖洞也有垃圾", None),  # a place plus more: detail for the opinion
         ("在洪崖洞附近吧", "解放碑"),
+        ("应该是解放碑那块", "解放碑"),
+        ("解放碑哈", "解放碑"),
     ],
 )
 def test_subdistrict_answer(text: str, short: str | None) -> None:

@@ -201,14 +201,21 @@ async def test_a_place_with_more_words_is_detail_not_an_answer(
     assert draft.subdistrict is None  # nothing chosen for the resident
 
 
-async def test_an_edit_that_fixes_a_refused_message_is_taken(
+async def test_editing_an_answer_or_a_refused_text_never_opens_an_opinion(
     bot: BotUnderTest, resident: NewResident
 ) -> None:
     r = await resident()
     sent = await r.c.send_text(r.id, "停车" * 1001)
     await bot.settle()
-    fixed = await r.replies(r.c.edit_text(r.id, sent.message_id, "凯旋路停车太乱"))
-    assert "南纪门街道" in (fixed[-1].text or "")
+    told = await r.replies(r.c.edit_text(r.id, sent.message_id, "凯旋路停车太乱"))
+    assert "发送一条新消息" in (told[-1].text or "")
+    await r.say("路灯坏了好几天")
+    answer = await r.c.send_text(r.id, "南纪门")
+    await bot.settle()
+    await r.press_prefix("👉")
+    told = await r.replies(r.c.edit_text(r.id, answer.message_id, "南纪门街道"))
+    assert "发送一条新消息" in (told[-1].text or "")
+    assert await count(bot, Draft) == 0
 
 
 async def test_a_photo_whose_caption_is_refused_is_not_kept(
