@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -277,3 +279,64 @@ async def test_admins_hear_of_a_set_aside_update_without_its_content(
     text = note.text or ""
     assert "暂存" in text and "retry-failed" in text
     assert "私密" not in text and "凯旋路" not in text
+
+
+class TcpProxy:
+    """127.0.0.1 proxy to PostgreSQL that can go down (refusing and cutting connections)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.server: asyncio.Server | None = None
+        self.port = 0
+        self.writers: list[asyncio.StreamWriter] = []
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def down(self) -> None:
+        assert self.server is not None
+        self.server.close()
+        for w in self.writers:
+            w.close()
+        self.writers.clear()
+        await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers += [writer, up_writer]
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+@pytest.mark.postgres
+async def test_the_bot_waits_out_postgres_refusing_connections(
+    start_bot: Callable[..., Awaitable[BotUnderTest]], postgres_server: str
+) -> None:
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import _reset_postgres
+
+    await _reset_postgres(postgres_server)
+    url = make_url(postgres_server)
+    proxy = TcpProxy(url.port or 5432)
+    await proxy.start()
+    via_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
+    b = await start_bot(database_url=via_proxy)
+    await b.client.create_user(7_960_001, first_name="居民")
+    r = Resident(b, 7_960_001)
+    await r.consent()
+    await proxy.down()  # the database is gone: connections cut, new ones refused
+    sent = await r.c.send_text(r.id, "洪崖洞周边垃圾没人收")
+    await asyncio.sleep(3)
+    assert all(not t.done() for t in b.runtime.tasks), "a loop died with the database"
+    await proxy.start()  # back, on the same port
+    asked = await r.c.wait_for_bot_message(r.id, after=sent.cursor, timeout=60)
+    assert "解放碑街道" in (asked.text or "")
