@@ -6,7 +6,6 @@ Nothing here reads the environment at import time: tests build `Settings(...)` d
 from __future__ import annotations
 
 import re
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -21,11 +20,6 @@ RESERVED_USER_IDS = frozenset({1087968824, 136817688})
 
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/yushi.sqlite3"
-
-
-class ModerationMode(StrEnum):
-    PRE = "pre"
-    POST = "post"
 
 
 class Settings(BaseSettings):
@@ -58,9 +52,6 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     """Python logging level name."""
-
-    moderation_mode: ModerationMode = ModerationMode.POST
-    """pre: opinions wait for an admin; post: visible at once, admins may hide later."""
 
     opinion_max_chars: int = Field(default=2000, ge=50, le=3500)
     """Longest opinion text accepted, in characters (stays under Telegram's 4096 when quoted)."""

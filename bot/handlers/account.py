@@ -7,10 +7,10 @@ import json
 from telegram import Update
 
 from bot.context import BotContext
-from bot.domain import CATEGORIES, category_label, reference_number
-from bot.handlers.prompts import subdistrict_name
+from bot.domain import reference_number
+from bot.handlers.prompts import category_name, subdistrict_name
 from bot.sending import Button
-from bot.texts import Lang, t
+from bot.texts import t
 from storage.models import utcnow
 
 MY_LIMIT = 10
@@ -20,11 +20,6 @@ EXCERPT = 40
 def _excerpt(text: str | None) -> str:
     text = (text or "").replace("\n", " ")
     return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
-
-
-def _category(key: str, lang: Lang) -> str:
-    cat = next((c for c in CATEGORIES if c.key == key), None)
-    return category_label(cat, lang) if cat else key
 
 
 async def my_opinions(update: Update, ctx: BotContext) -> None:
@@ -54,7 +49,7 @@ async def my_opinions(update: Update, ctx: BotContext) -> None:
                 "my_line",
                 ref=ref,
                 where=where,
-                category=_category(op.category, lang),
+                category=category_name(op.category, lang),
                 status=status,
                 when=when,
                 excerpt=_excerpt(text),

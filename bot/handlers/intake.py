@@ -8,9 +8,9 @@ from collections.abc import Awaitable, Callable
 from telegram import CallbackQuery, Update
 
 from bot.context import BotContext, Who
-from bot.domain import category_by_key, category_label, reference_number
+from bot.domain import reference_number
 from bot.handlers.consent import send_notice
-from bot.handlers.prompts import receipt, render_ask, subdistrict_name
+from bot.handlers.prompts import category_name, receipt, render_ask, subdistrict_name
 from bot.services.intake import (
     Ask,
     EditedOpinion,
@@ -84,8 +84,7 @@ async def reply_outcome(
 
 
 def _chosen_line(category_key: str, lang: Lang) -> str:
-    cat = category_by_key(category_key)
-    return "✅ " + (category_label(cat, lang) if cat else category_key)
+    return "✅ " + category_name(category_key, lang)
 
 
 async def text_message(update: Update, ctx: BotContext) -> None:

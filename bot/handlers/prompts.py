@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.deps import Deps
-from bot.domain import CATEGORIES, District, SubDistrict, category_label
+from bot.domain import CATEGORIES, District, SubDistrict, category_by_key, category_label
 from bot.sending import Button, Keyboard
 from bot.services.intake import CATEGORY, NEED_TEXT, UNSURE, Ask
 from bot.texts import Html, Lang, t
@@ -16,6 +16,11 @@ def subdistrict_label(sub: SubDistrict, lang: Lang) -> str:
 def subdistrict_name(district: District, code: str | None, lang: Lang) -> str:
     sub = district.by_code(code) if code else None
     return subdistrict_label(sub, lang) if sub else t(lang, "unsure")
+
+
+def category_name(key: str, lang: Lang) -> str:
+    cat = category_by_key(key)
+    return category_label(cat, lang) if cat else key
 
 
 def _pairs(buttons: list[Button]) -> Keyboard:
@@ -96,30 +101,30 @@ def render_ask(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard | None]:
         "location_added": t(lang, "location_added"),
         "edited": t(lang, "edited_draft"),
     }
-    prefix = notes.get(ask.note or "", "")
+    note = notes.get(ask.note or "", "")
+    prefix = note + "\n" if note else ""
     if ask.stage == NEED_TEXT:
         key = (
             "need_text_location"
             if ask.draft.has_location and not ask.draft.photo_file_ids
             else ("need_text_photo")
         )
-        return (prefix + "\n" if prefix else "") + t(lang, key), None
+        return prefix + t(lang, key), None
     if ask.stage == CATEGORY:
         sub = subdistrict_name(district, ask.draft.subdistrict, lang)
         guess = ask.category_guess
         if guess is not None and guess.key != "other":
-            label = category_label(next(c for c in CATEGORIES if c.key == guess.key), lang)
+            label = category_name(guess.key, lang)
             body = t(lang, "ask_category_guess", subdistrict=sub, category=label)
         else:
             body = t(lang, "ask_category", subdistrict=sub)
-        return (prefix + "\n" if prefix else "") + body, category_keyboard(ask, lang)
+        return prefix + body, category_keyboard(ask, lang)
     body = _subdistrict_question(ask, lang, district)
-    return (prefix + "\n" if prefix else "") + body, subdistrict_keyboard(ask, lang, district)
+    return prefix + body, subdistrict_keyboard(ask, lang, district)
 
 
 def receipt(ref: str, subdistrict: str | None, category_key: str, lang: Lang, deps: Deps) -> str:
     district = deps.district
-    cat = next(c for c in CATEGORIES if c.key == category_key)
     sub = district.by_code(subdistrict) if subdistrict else None
     short = (sub.short if lang == "zh" else sub.pinyin) if sub else t(lang, "receipt_unsure_area")
     return t(
@@ -128,5 +133,5 @@ def receipt(ref: str, subdistrict: str | None, category_key: str, lang: Lang, de
         ref=Html(ref),
         subdistrict=subdistrict_name(district, subdistrict, lang),
         subdistrict_short=short,
-        category=category_label(cat, lang),
+        category=category_name(category_key, lang),
     )

@@ -69,7 +69,6 @@ class DurablePoller:
         self.sessions = sessions
         self.timeout = timeout
         self.on_stored = on_stored
-        self.stored = 0
 
     async def run(self, stopping: asyncio.Event) -> None:
         """Poll until `stopping` is set. Only an invalid token ends it on its own; network and
@@ -113,14 +112,13 @@ class DurablePoller:
             ]
             try:
                 async with unit_of_work(self.sessions) as session:
-                    new = await InboxRepository(session).add_many(rows)
+                    await InboxRepository(session).add_many(rows)
             except (SQLAlchemyError, OSError) as exc:  # asyncpg: ConnectionRefusedError
                 # Not stored, so not confirmed: Telegram hands the same updates out again.
                 log.warning("could not store updates (%s); retrying in %.0fs", exc, backoff)
                 await sleep_or_stop(backoff, stopping)
                 backoff = min(backoff * 2, 30.0)
                 continue
-            self.stored += new
             self.on_stored()
             # Only now is it safe to confirm them to Telegram (the next call does).
             offset = max(u.update_id for u in updates) + 1

@@ -58,7 +58,6 @@ class UpdateProcessor:
         self.deps = deps
         self.on_committed = on_committed
         self.retry_delays = tuple(retry_delays)
-        self.processed = 0
 
     async def run(self, wake: asyncio.Event, stopping: asyncio.Event) -> None:
         """Process whatever is pending, then wait to be woken (or look again each second).
@@ -119,7 +118,6 @@ class UpdateProcessor:
         except Exception as exc:  # every failure is recorded; none stops the loop
             await self._failed(row, update, exc)
             return False
-        self.processed += 1
         self.on_committed()
         return True
 

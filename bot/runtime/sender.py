@@ -49,7 +49,6 @@ class Sender:
         self.bot = bot
         self.sessions = sessions
         self.limit = asyncio.Semaphore(chats_at_once)
-        self.sent = 0
         self.next_retry: datetime | None = None
 
     async def run(self, wake: asyncio.Event, stopping: asyncio.Event) -> None:
@@ -89,7 +88,6 @@ class Sender:
             await asyncio.gather(*(self._chat(rs, results) for rs in by_chat.values()))
             await self._record(results)
             total += len(results.delivered)
-            self.sent += len(results.delivered)
             if results.retry:
                 soonest = utcnow() + timedelta(seconds=min(w for _, w, _ in results.retry))
                 self.next_retry = min(self.next_retry or soonest, soonest)

@@ -313,8 +313,7 @@ class IntakeService:
         if draft.stage == CATEGORY:
             return Ask(draft, CATEGORY, category_guess=suggest_category(draft.text), note=note)
         if draft.stage == SUBDISTRICT:
-            text_guess = suggest_subdistrict(draft.text, self.district) if draft.text else None
-            return Ask(draft, SUBDISTRICT, text_guess, self._locate(draft), note=note)
+            return await self._ask_subdistrict(draft, note)
         return Ask(draft, NEED_TEXT, location_guess=self._locate(draft), note=note)
 
     def _locate(self, draft: DraftRecord) -> LocationGuess | None:

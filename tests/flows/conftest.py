@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from bot.config import Settings, load_settings
 from bot.emulator import EmulatorClient, EmulatorServer
@@ -69,6 +70,13 @@ class BotUnderTest:
                 raise TimeoutError(f"bot not settled: inbox {inbox}, outbox {outbox}")
             await asyncio.sleep(0.02)
         await self.client.wait_until_idle(timeout=timeout, quiet=0.05)
+
+    async def count(self, model: type, *where: Any) -> int:
+        """Rows of `model` (matching `where`) in the bot's database."""
+        stmt = select(func.count()).select_from(model)
+        if where:
+            stmt = stmt.where(*where)
+        return int(await self.query(lambda s: s.scalar(stmt)))
 
     async def query(self, fn: Callable[[Any], Awaitable[Any]]) -> Any:
         async with unit_of_work(self.runtime.sessions) as session:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.models import Draft, Opinion, OpinionRevision
 from tests.flows.conftest import BotUnderTest, Resident
@@ -14,15 +14,11 @@ from tests.flows.conftest import BotUnderTest, Resident
 NewResident = Callable[..., Awaitable[Resident]]
 
 
-async def count(b: BotUnderTest, model: type) -> int:
-    return int(await b.query(lambda s: s.scalar(select(func.count()).select_from(model))))
-
-
 async def test_oversized_text_states_the_limit(bot: BotUnderTest, resident: NewResident) -> None:
     r = await resident()
     told = await r.say("停车" * 1001)
     assert "2002" in (told[-1].text or "") and "2000" in (told[-1].text or "")
-    assert await count(bot, Draft) == 0
+    assert await bot.count(Draft) == 0
 
 
 @pytest.mark.parametrize(
@@ -40,7 +36,7 @@ async def test_empty_and_wordless_text(
     r = await resident()
     told = await r.say(text)
     assert needle in (told[-1].text or "")
-    assert await count(bot, Draft) == 0
+    assert await bot.count(Draft) == 0
 
 
 async def test_control_characters_are_stripped(bot: BotUnderTest, resident: NewResident) -> None:
@@ -82,7 +78,7 @@ async def test_unsupported_media_is_answered(
     }
     told = await r.replies(acts[kind]())
     assert "暂时还不能处理" in (told[-1].text or "")
-    assert await count(bot, Draft) == 0
+    assert await bot.count(Draft) == 0
 
 
 async def test_groups_are_told_once_and_nothing_is_stored(
@@ -100,7 +96,7 @@ async def test_groups_are_told_once_and_nothing_is_stored(
     await bot.settle()
     said = [m for m in await r.c.bot_messages(group.id)]
     assert len(said) == 1
-    assert await count(bot, Draft) == 0 and await count(bot, Opinion) == 0
+    assert await bot.count(Draft) == 0 and await bot.count(Opinion) == 0
 
 
 async def test_edits_update_the_draft_or_become_revisions(
@@ -118,8 +114,8 @@ async def test_edits_update_the_draft_or_become_revisions(
 
     revised = await r.replies(r.c.edit_text(r.id, sent.message_id, "凯旋路停车已经好多了"))
     assert "YZ-000001" in (revised[-1].text or "")
-    assert await count(bot, Opinion) == 1
-    assert await count(bot, OpinionRevision) == 1
+    assert await bot.count(Opinion) == 1
+    assert await bot.count(OpinionRevision) == 1
 
 
 async def test_forged_and_stale_buttons(bot: BotUnderTest, resident: NewResident) -> None:
@@ -137,11 +133,11 @@ async def test_forged_and_stale_buttons(bot: BotUnderTest, resident: NewResident
         pressed = await who.c.press_raw(who.id, data, message_id=asked[-1].message_id)
         answer = await who.c.wait_for_callback_answer(pressed.callback_query_id, timeout=10)
         assert answer.text and "失效" in answer.text, (data, answer)
-    assert await count(bot, Opinion) == 0
+    assert await bot.count(Opinion) == 0
     # the real button still works afterwards
     await alice.press_prefix("👉")
     await alice.press_prefix("👉")
-    assert await count(bot, Opinion) == 1
+    assert await bot.count(Opinion) == 1
 
 
 async def test_burst_from_one_resident_loses_nothing(
@@ -168,7 +164,7 @@ async def test_rate_limit_slows_down_with_a_clear_message(
     await r.submit("十八梯路灯坏了")
     told = await r.say("洪崖洞垃圾很多")
     assert "一小时内已提交了 2 条" in (told[-1].text or "")
-    assert await count(b, Opinion) == 2 and await count(b, Draft) == 0
+    assert await b.count(Opinion) == 2 and await b.count(Draft) == 0
 
 
 async def test_channel_posts_are_not_opinions(bot: BotUnderTest, resident: NewResident) -> None:
@@ -182,4 +178,4 @@ async def test_channel_posts_are_not_opinions(bot: BotUnderTest, resident: NewRe
     await r.c.send_text(r.id, "十八梯步道开放", chat_id=channel.id)
     await bot.settle()
     assert len(await r.c.bot_messages(channel.id)) == 1
-    assert await count(bot, Draft) == 0 and await count(bot, Opinion) == 0
+    assert await bot.count(Draft) == 0 and await bot.count(Opinion) == 0

@@ -24,13 +24,6 @@ from tests.flows.conftest import BotUnderTest, Resident
 NewResident = Callable[..., Awaitable[Resident]]
 
 
-async def count(b: BotUnderTest, model: type, *where: Any) -> int:
-    stmt = select(func.count()).select_from(model)
-    if where:
-        stmt = stmt.where(*where)
-    return int(await b.query(lambda s: s.scalar(stmt)))
-
-
 class Boom(RuntimeError):
     pass
 
@@ -57,7 +50,7 @@ async def test_a_transient_handler_error_is_retried(
     install_failure(bot, times=1)
     asked = await r.say("凯旋路停车乱 boom")
     assert "南纪门街道" in (asked[-1].text or "")
-    assert await count(bot, Draft) == 1
+    assert await bot.count(Draft) == 1
     rows = list(await bot.query(lambda s: s.scalars(select(InboxUpdate))))
     assert all(row.status == "done" for row in rows)
 
@@ -79,7 +72,7 @@ async def test_a_failing_update_is_set_aside_told_and_replayable(
     )
     assert len(failed) == 1 and failed[0].attempts == 3
     assert failed[0].payload is not None and "十八梯" in failed[0].payload
-    assert await count(bot, Draft) == 1  # only the other resident's
+    assert await bot.count(Draft) == 1  # only the other resident's
 
     bot.runtime.app.remove_handler(handler, group=-5)
     async with unit_of_work(bot.runtime.sessions) as s:
@@ -88,7 +81,7 @@ async def test_a_failing_update_is_set_aside_told_and_replayable(
     replayed = await r.c.wait_for_bot_message(r.id, after=asked[-1].cursor, timeout=10)
     assert "南纪门街道" in (replayed.text or "")
     await bot.settle()
-    assert await count(bot, InboxUpdate, InboxUpdate.status != "done") == 0
+    assert await bot.count(InboxUpdate, InboxUpdate.status != "done") == 0
 
 
 async def test_erasure_also_clears_set_aside_updates(
@@ -217,7 +210,7 @@ async def test_editing_an_answer_or_a_refused_text_never_opens_an_opinion(
     await r.press_prefix("👉")
     told = await r.replies(r.c.edit_text(r.id, answer.message_id, "南纪门街道"))
     assert "发送一条新消息" in (told[-1].text or "")
-    assert await count(bot, Draft) == 0
+    assert await bot.count(Draft) == 0
 
 
 async def test_a_photo_whose_caption_is_refused_is_not_kept(

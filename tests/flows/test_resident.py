@@ -5,17 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.models import Draft, InboxUpdate, Opinion
 from storage.models import Resident as ResidentRow
 from tests.flows.conftest import BotUnderTest, Resident
 
 NewResident = Callable[..., Awaitable[Resident]]
-
-
-async def count(b: BotUnderTest, model: type) -> int:
-    return int(await b.query(lambda s: s.scalar(select(func.count()).select_from(model))))
 
 
 async def test_nothing_is_stored_before_consent(bot: BotUnderTest, resident: NewResident) -> None:
@@ -25,13 +21,13 @@ async def test_nothing_is_stored_before_consent(bot: BotUnderTest, resident: New
     assert notice[-1].has_button("✅ 同意")
     told = await r.say("我家电话13812345678，凯旋路停车太乱")
     assert "没有被保存" in (told[0].text or "")
-    assert await count(bot, ResidentRow) == 0
-    assert await count(bot, Draft) == 0
+    assert await bot.count(ResidentRow) == 0
+    assert await bot.count(Draft) == 0
     payloads = await bot.query(lambda s: s.scalars(select(InboxUpdate.payload)))
     assert all(p is None for p in payloads), "handled updates must not keep content"
 
     await r.press("✅ 同意")
-    assert await count(bot, ResidentRow) == 1
+    assert await bot.count(ResidentRow) == 1
 
 
 async def test_whole_flow_to_receipt_and_my(bot: BotUnderTest, resident: NewResident) -> None:
@@ -141,7 +137,7 @@ async def test_mydata_and_delete_me(bot: BotUnderTest, resident: NewResident) ->
     await r.command("delete_me")
     done = await r.press("🗑 确认删除")
     assert "已删除" in (done[-1].text or "")
-    assert await count(bot, ResidentRow) == 0
+    assert await bot.count(ResidentRow) == 0
     [op] = list(await bot.query(lambda s: s.scalars(select(Opinion))))
     assert op.text is None and op.resident_id is None and op.subdistrict is not None
     again = await r.command("start")
@@ -153,7 +149,7 @@ async def test_cancel_drops_the_draft(bot: BotUnderTest, resident: NewResident) 
     await r.say("凯旋路停车太乱")
     dropped = await r.command("cancel")
     assert "已取消" in (dropped[-1].text or "")
-    assert await count(bot, Draft) == 0
+    assert await bot.count(Draft) == 0
     none = await r.command("cancel")
     assert "没有" in (none[-1].text or "")
 
@@ -168,7 +164,7 @@ async def test_restart_mid_flow_carries_on(bot: BotUnderTest, resident: NewResid
     )
     receipt = await r.press_prefix("👉")
     assert "YZ-" in (receipt[-1].text or "")
-    assert await count(bot, Opinion) == 1
+    assert await bot.count(Opinion) == 1
 
 
 async def test_typed_answers_instead_of_buttons(bot: BotUnderTest, resident: NewResident) -> None:
