@@ -138,11 +138,15 @@ async def test_sigkill_mid_burst_loses_and_doubles_nothing(
         bot.start()
         await until(lambda: all_have("sd:"), "every sub-district question", bot)
 
+        async def everyone_presses_first(prefix: str) -> None:
+            for u in users:
+                m = newest_with(await client.bot_messages(u), prefix)
+                assert m is not None
+                data = m.buttons[0][0].callback_data
+                await client.press(u, m.message_id, callback_data=data)
+
         # Burst 2: everyone confirms the sub-district.
-        for u in users:
-            m = newest_with(await client.bot_messages(u), "sd:")
-            assert m is not None
-            await client.press(u, m.message_id, callback_data=m.buttons[0][0].callback_data)
+        await everyone_presses_first("sd:")
         await until(lambda: _at_least(count_with("cat:"), RESIDENTS // 3), "some topics", bot)
         interrupted.append(await count_with("cat:"))
         bot.kill()
@@ -150,10 +154,7 @@ async def test_sigkill_mid_burst_loses_and_doubles_nothing(
         await until(lambda: all_have("cat:"), "every topic question", bot)
 
         # Burst 3: everyone picks the topic; kill when some receipts are out.
-        for u in users:
-            m = newest_with(await client.bot_messages(u), "cat:")
-            assert m is not None
-            await client.press(u, m.message_id, callback_data=m.buttons[0][0].callback_data)
+        await everyone_presses_first("cat:")
         await until(lambda: _at_least(receipts(), RESIDENTS // 3), "some receipts", bot)
         interrupted.append(await receipts())
         bot.kill()
