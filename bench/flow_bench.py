@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.emulator import EmulatorClient  # noqa: E402
-from bot.emulator.client_types import ChatMessage, Pressed, Sent  # noqa: E402
+from tgemu import EmulatorClient  # noqa: E402
+from tgemu.client_types import ChatMessage, Pressed, Sent  # noqa: E402
 
 SENTENCES = [
     "凯旋路晚上停车太乱了，消防通道都堵了",

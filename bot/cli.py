@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import signal
 import sys
@@ -12,10 +13,8 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import DEMO_DATABASE_URL, ConfigError, Settings, load_settings
 from bot.logs import setup_logging
-
-DEMO_DATABASE_URL = "sqlite+aiosqlite:///./data/demo.sqlite3"
 
 
 def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
@@ -23,7 +22,7 @@ def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
 
 
 async def _run(settings: Settings) -> None:
-    from bot.runtime.runner import run_bot
+    from bot.assembly import run_bot
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -112,7 +111,17 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emulator_missing() -> str | None:
+    """The demo and the emulator need the `emulator` extra; production images do without."""
+    if importlib.util.find_spec("tgemu") is None:
+        return "the Bot API emulator is not installed: pip install -e '.[emulator]' (or '.[dev]')"
+    return None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    if (missing := _emulator_missing()) is not None:
+        print(missing, file=sys.stderr)
+        return 2
     from bot.demo import run_demo
 
     settings = _settings(args, database_url=args.database_url)
@@ -120,7 +129,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from bot.emulator import serve
+    if (missing := _emulator_missing()) is not None:
+        print(missing, file=sys.stderr)
+        return 2
+    from tgemu import serve
 
     serve(args.host, args.port)
     return 0

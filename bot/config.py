@@ -20,6 +20,8 @@ RESERVED_USER_IDS = frozenset({1087968824, 136817688})
 
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{20,}$")
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/yushi.sqlite3"
+#: `yushi demo` plays a newcomer on a database of its own, emptied each time.
+DEMO_DATABASE_URL = "sqlite+aiosqlite:///./data/demo.sqlite3"
 
 
 class Settings(BaseSettings):

@@ -15,16 +15,15 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.cli import DEMO_DATABASE_URL
-from bot.config import Settings
+from bot.assembly import Runtime
+from bot.config import DEMO_DATABASE_URL, Settings
 from bot.domain import reference_number
-from bot.emulator import EmulatorClient, EmulatorServer
-from bot.emulator.client_types import ChatMessage
-from bot.handlers.prompts import subdistrict_name
-from bot.runtime.runner import Runtime
+from bot.telegram.labels import subdistrict_name
 from storage import unit_of_work
 from storage.models import Opinion
 from storage.repositories import InboxRepository
+from tgemu import EmulatorClient, EmulatorServer
+from tgemu.client_types import ChatMessage
 
 DEMO_TOKEN = "700000001:DEMO-offline-token-for-the-emulator"
 #: A fresh resident each run, so a demo on a database that already has one still starts

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -20,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.statuses import InboxStatus, OpinionStatus, OutboxStatus
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -49,6 +52,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 def utcnow() -> datetime:
+    """Column default for rows nobody stamped; code that decides by time passes `now`."""
     return datetime.now(UTC)
 
 
@@ -78,7 +82,7 @@ class InboxUpdate(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=InboxStatus.PENDING)
     kind: Mapped[str] = mapped_column(String(32))
     #: Whose update, while it is not done (orders retries per chat; /delete_me finds it).
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
@@ -153,7 +157,7 @@ class Opinion(Base):
     suggestion_confidence: Mapped[float | None] = mapped_column(Float)
     category: Mapped[str] = mapped_column(String(32))
     suggested_category: Mapped[str | None] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16), default="received")
+    status: Mapped[str] = mapped_column(String(16), default=OpinionStatus.RECEIVED)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     erased_at: Mapped[datetime | None]
@@ -177,7 +181,8 @@ class OpinionRevision(Base):
 class OutboxMessage(Base):
     """A call to Telegram decided inside a transaction, sent after it commits.
 
-    Rows are deleted once delivered; failures keep the error and lose the payload.
+    Rows are deleted once delivered; failures keep the error and lose the payload. A file
+    (sendDocument, sendPhoto) travels in `file_content`; its name and caption in `payload`.
     """
 
     __tablename__ = "outbox"
@@ -186,7 +191,8 @@ class OutboxMessage(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     method: Mapped[str] = mapped_column(String(32))
     payload: Mapped[dict[str, Any] | None] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    file_content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime | None]

@@ -95,3 +95,4 @@ class OutboxRecord:
     attempts: int
     created_at: datetime
     not_before: datetime | None = None
+    file_content: bytes | None = None

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.emulator import EmulatorClient, EmulatorServer
 from storage import create_engine, session_factory, upgrade
+from tgemu import EmulatorClient, EmulatorServer
 
 PG_ENV = "YUSHI_TEST_POSTGRES_URL"
 

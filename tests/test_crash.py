@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.emulator import EmulatorClient, EmulatorServer
-from bot.emulator.client_types import ChatMessage
 from storage import create_engine, session_factory, unit_of_work
 from storage.models import Draft, InboxUpdate, Opinion
+from tgemu import EmulatorClient, EmulatorServer
+from tgemu.client_types import ChatMessage
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain import load_district
-from bot.services.intake import (
+from bot.domain.clock import SystemClock, utcnow
+from bot.features.intake.service import (
     CATEGORY,
     NEED_TEXT,
     SUBDISTRICT,
@@ -43,13 +44,14 @@ class Harness:
                 DraftRepository(s),
                 OpinionRepository(s),
                 DISTRICT,
+                clock=SystemClock(),
                 max_chars=200,
                 per_hour=self.per_hour,
             )
 
     async def resident(self, telegram_id: int = 1) -> ResidentRecord:
         async with unit_of_work(self.sessions) as s:
-            return await ResidentRepository(s).consent(telegram_id, "zh", "v1")
+            return await ResidentRepository(s).consent(telegram_id, "zh", "v1", utcnow())
 
 
 @pytest.fixture

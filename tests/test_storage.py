@@ -49,7 +49,7 @@ async def test_inbox_ignores_duplicate_update_ids(
             == 1
         )
     async with unit_of_work(sessions) as s:
-        pending = await InboxRepository(s).next_pending()
+        pending = await InboxRepository(s).next_pending(utcnow())
     assert [r.update_id for r in pending] == [10, 11, 12]
 
 
@@ -59,8 +59,8 @@ async def test_done_inbox_rows_keep_only_id_and_outcome(
     async with unit_of_work(sessions) as s:
         await InboxRepository(s).add_many([NewUpdate(5, "message", 9, '{"secret": "我的电话"}')])
     async with unit_of_work(sessions) as s:
-        row = (await InboxRepository(s).next_pending())[0]
-        await InboxRepository(s).mark_done(row.id, "opinion_created")
+        row = (await InboxRepository(s).next_pending(utcnow()))[0]
+        await InboxRepository(s).mark_done(row.id, "opinion_created", utcnow())
     async with unit_of_work(sessions) as s:
         stored = await s.scalar(select(InboxUpdate).where(InboxUpdate.update_id == 5))
         assert stored is not None
@@ -73,7 +73,7 @@ async def test_rollback_drops_writes_and_queued_messages(
 ) -> None:
     with pytest.raises(RuntimeError):
         async with unit_of_work(sessions) as s:
-            resident = await ResidentRepository(s).consent(42, "zh", "v1")
+            resident = await ResidentRepository(s).consent(42, "zh", "v1", utcnow())
             await OutboxRepository(s).add(42, "sendMessage", {"text": "hi"})
             assert resident.id
             raise RuntimeError("handler failed")
@@ -84,7 +84,7 @@ async def test_rollback_drops_writes_and_queued_messages(
 
 async def test_draft_to_opinion_and_erasure(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with unit_of_work(sessions) as s:
-        resident = await ResidentRepository(s).consent(7, "zh", "v1")
+        resident = await ResidentRepository(s).consent(7, "zh", "v1", utcnow())
         drafts = DraftRepository(s)
         draft = await drafts.create(
             resident.id, stage="subdistrict", parts=[DraftPart(1, "凯旋路停车乱")]
@@ -92,7 +92,7 @@ async def test_draft_to_opinion_and_erasure(sessions: async_sessionmaker[AsyncSe
         from dataclasses import replace
 
         draft = await drafts.save(replace(draft, subdistrict="500103008", stage="category"))
-        opinion = await OpinionRepository(s).create_from_draft(draft, "parking_traffic")
+        opinion = await OpinionRepository(s).create_from_draft(draft, "parking_traffic", utcnow())
         await drafts.delete(draft.id)
         await OpinionRepository(s).add_revision(opinion.id, 1, "凯旋路停车很乱")
     async with unit_of_work(sessions) as s:
@@ -105,7 +105,7 @@ async def test_draft_to_opinion_and_erasure(sessions: async_sessionmaker[AsyncSe
         since = utcnow() - timedelta(hours=1)
         assert await OpinionRepository(s).count_since(resident.id, since) == 1
     async with unit_of_work(sessions) as s:
-        assert await OpinionRepository(s).erase_for_resident(resident.id) == 1
+        assert await OpinionRepository(s).erase_for_resident(resident.id, utcnow()) == 1
         await ResidentRepository(s).delete(resident.id)
     async with unit_of_work(sessions) as s:
         row = await s.get(Opinion, opinion.id)
@@ -130,13 +130,13 @@ async def test_outbox_retry_and_failure(sessions: async_sessionmaker[AsyncSessio
         await out.add(1, "sendMessage", {"text": "b"})
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
-        first, second = await out.due()
+        first, second = await out.due(utcnow())
         await out.retry_later(first.id, utcnow() + timedelta(seconds=30), "429")
         await out.failed(second.id, "400 bad")
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
-        assert await out.due() == []
-        assert await out.due(now=utcnow() + timedelta(minutes=1)) != []
+        assert await out.due(utcnow()) == []
+        assert await out.due(utcnow() + timedelta(minutes=1)) != []
 
 
 async def test_a_waiting_chat_holds_only_itself_even_behind_a_long_queue(
@@ -149,11 +149,11 @@ async def test_a_waiting_chat_holds_only_itself_even_behind_a_long_queue(
         await out.add(2, "sendMessage", {"text": "b"})  # chat 2, after all of them
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
-        head = (await out.due(limit=1))[0]
+        head = (await out.due(utcnow(), limit=1))[0]
         await out.retry_later(head.id, utcnow() + timedelta(seconds=30), "429")
     async with unit_of_work(sessions) as s:
-        ready = await OutboxRepository(s).due(limit=5)
+        ready = await OutboxRepository(s).due(utcnow(), limit=5)
     assert [r.chat_id for r in ready] == [2]  # chat 1 waits whole; chat 2 is not hidden
     async with unit_of_work(sessions) as s:
-        later = await OutboxRepository(s).due(limit=5, now=utcnow() + timedelta(minutes=1))
+        later = await OutboxRepository(s).due(utcnow() + timedelta(minutes=1), limit=5)
     assert [r.payload["text"] for r in later] == ["a0", "a1", "a2", "a3", "a4"]

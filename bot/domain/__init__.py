@@ -1,4 +1,4 @@
-"""Domain logic without Telegram or a database: the district, tagging, text and formatting.
+"""Domain logic without Telegram or a database: the district, tagging, text, references.
 
 Plain functions and frozen dataclasses; nothing here imports telegram, sqlalchemy or the rest
 of ``bot``.
@@ -25,18 +25,10 @@ from bot.domain.district import (
     SubDistrict,
     load_district,
 )
-from bot.domain.formatting import (
-    escape,
-    parse_reference,
-    reference_number,
-    split_html,
-    utf16_length,
-    visible_length,
-    visible_text,
-)
 from bot.domain.gazetteer import PlaceMatch, find_places
 from bot.domain.geo import LocationGuess, haversine_m, locate
 from bot.domain.levels import Level, level_of
+from bot.domain.references import parse_reference, reference_number
 from bot.domain.tagging import OutsideMention, SubdistrictGuess, suggest_subdistrict
 from bot.domain.text import (
     TextCheck,
@@ -74,7 +66,6 @@ __all__ = [
     "check_opinion_text",
     "clean_text",
     "contains_personal_data",
-    "escape",
     "find_places",
     "haversine_m",
     "level_of",
@@ -84,10 +75,6 @@ __all__ = [
     "matching_form",
     "parse_reference",
     "reference_number",
-    "split_html",
     "suggest_category",
     "suggest_subdistrict",
-    "utf16_length",
-    "visible_length",
-    "visible_text",
 ]

@@ -11,9 +11,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InboxUpdate, utcnow
+from storage.models import InboxUpdate
 from storage.records import InboxRecord
 from storage.repositories.ordering import ready_in_chat_order
+from storage.statuses import InboxStatus
 
 
 class NewUpdate(NamedTuple):
@@ -49,17 +50,17 @@ class InboxRepository:
         result = await self.session.execute(stmt.returning(InboxUpdate.id))
         return len(result.all())
 
-    async def next_pending(self, limit: int = 100) -> list[InboxRecord]:
+    async def next_pending(self, now: datetime, limit: int = 100) -> list[InboxRecord]:
         """Pending updates to handle now, oldest first; a chat waiting on a retry waits whole."""
         rows = await self.session.scalars(
             select(InboxUpdate)
-            .where(ready_in_chat_order(InboxUpdate, utcnow()))
+            .where(ready_in_chat_order(InboxUpdate, now))
             .order_by(InboxUpdate.id)
             .limit(limit)
         )
         return [_record(r) for r in rows]
 
-    async def mark_done(self, row_id: int, outcome: str) -> bool:
+    async def mark_done(self, row_id: int, outcome: str, now: datetime) -> bool:
         """Handled: keep the id and the outcome, forget the content and the chat.
 
         False if the row was no longer pending (another worker finished it): the caller
@@ -67,21 +68,23 @@ class InboxRepository:
         """
         result = await self.session.execute(
             update(InboxUpdate)
-            .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
+            .where(InboxUpdate.id == row_id, InboxUpdate.status == InboxStatus.PENDING)
             .values(
-                status="done",
+                status=InboxStatus.DONE,
                 outcome=outcome[:64],
                 payload=None,
                 chat_id=None,
                 not_before=None,
-                processed_at=utcnow(),
+                processed_at=now,
                 attempts=InboxUpdate.attempts + 1,
                 error=None,
             )
         )
         return bool(getattr(result, "rowcount", 0))
 
-    async def record_failure(self, row_id: int, error: str, *, retry_at: datetime | None) -> None:
+    async def record_failure(
+        self, row_id: int, error: str, *, retry_at: datetime | None, now: datetime
+    ) -> None:
         """A failed attempt: try again at `retry_at`, or set it aside (None).
 
         The payload stays either way, so nothing is lost.
@@ -92,10 +95,10 @@ class InboxRepository:
             "not_before": retry_at,
         }
         if retry_at is None:
-            values.update(status="failed", outcome="error", processed_at=utcnow())
+            values.update(status=InboxStatus.FAILED, outcome="error", processed_at=now)
         await self.session.execute(
             update(InboxUpdate)
-            .where(InboxUpdate.id == row_id, InboxUpdate.status == "pending")
+            .where(InboxUpdate.id == row_id, InboxUpdate.status == InboxStatus.PENDING)
             .values(**values)
         )
 
@@ -103,8 +106,8 @@ class InboxRepository:
         """Put every set-aside update back in the queue (after a fix); returns how many."""
         result = await self.session.execute(
             update(InboxUpdate)
-            .where(InboxUpdate.status == "failed", InboxUpdate.payload.is_not(None))
-            .values(status="pending", attempts=0, not_before=None, outcome=None)
+            .where(InboxUpdate.status == InboxStatus.FAILED, InboxUpdate.payload.is_not(None))
+            .values(status=InboxStatus.PENDING, attempts=0, not_before=None, outcome=None)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -112,7 +115,7 @@ class InboxRepository:
         """Drop the content of set-aside updates from one chat (the person is erased)."""
         result = await self.session.execute(
             update(InboxUpdate)
-            .where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == "failed")
+            .where(InboxUpdate.chat_id == chat_id, InboxUpdate.status == InboxStatus.FAILED)
             .values(payload=None, chat_id=None, outcome="erased")
         )
         return int(getattr(result, "rowcount", 0) or 0)
@@ -122,12 +125,12 @@ class InboxRepository:
         ones past retention."""
         done = await self.session.execute(
             delete(InboxUpdate).where(
-                InboxUpdate.status == "done", InboxUpdate.processed_at < handled_before
+                InboxUpdate.status == InboxStatus.DONE, InboxUpdate.processed_at < handled_before
             )
         )
         failed = await self.session.execute(
             delete(InboxUpdate).where(
-                InboxUpdate.status == "failed", InboxUpdate.received_at < failed_before
+                InboxUpdate.status == InboxStatus.FAILED, InboxUpdate.received_at < failed_before
             )
         )
         return int(getattr(done, "rowcount", 0) or 0) + int(getattr(failed, "rowcount", 0) or 0)

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Opinion, OpinionRevision, utcnow
+from storage.models import Opinion, OpinionRevision
 from storage.records import DraftRecord, OpinionRecord, RevisionRecord
+from storage.statuses import OpinionStatus
 
 
 def _record(row: Opinion, revisions: tuple[RevisionRecord, ...] = ()) -> OpinionRecord:
@@ -46,7 +47,9 @@ class OpinionRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def create_from_draft(self, draft: DraftRecord, category: str) -> OpinionRecord:
+    async def create_from_draft(
+        self, draft: DraftRecord, category: str, now: datetime
+    ) -> OpinionRecord:
         row = Opinion(
             resident_id=draft.resident_id,
             text=draft.text,
@@ -59,7 +62,9 @@ class OpinionRepository:
             suggestion_confidence=draft.suggestion_confidence,
             category=category,
             suggested_category=draft.suggested_category,
-            status="received",
+            status=OpinionStatus.RECEIVED,
+            created_at=now,
+            updated_at=now,
         )
         self.session.add(row)
         await self.session.flush()
@@ -107,14 +112,14 @@ class OpinionRepository:
         self.session.add(OpinionRevision(opinion_id=opinion_id, message_id=message_id, text=text))
         await self.session.flush()
 
-    async def erase_for_resident(self, resident_id: int) -> int:
+    async def erase_for_resident(self, resident_id: int, now: datetime) -> int:
         """Keep only anonymous facts (sub-district, category, status, dates)."""
         ids = list(
             await self.session.scalars(select(Opinion.id).where(Opinion.resident_id == resident_id))
         )
-        return await self._erase(ids)
+        return await self._erase(ids, now)
 
-    async def erase_older_than(self, before: datetime) -> int:
+    async def erase_older_than(self, before: datetime, now: datetime) -> int:
         """Retention: opinions created before `before` keep only their anonymous facts.
 
         Set-based (no list of ids): any number of expired opinions in one statement each.
@@ -126,17 +131,17 @@ class OpinionRepository:
         result = await self.session.execute(
             update(Opinion)
             .where(Opinion.created_at < before, Opinion.erased_at.is_(None))
-            .values(**_ERASED, erased_at=utcnow())
+            .values(**_ERASED, erased_at=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def _erase(self, ids: list[int]) -> int:
+    async def _erase(self, ids: list[int], now: datetime) -> int:
         if ids:
             await self.session.execute(
                 delete(OpinionRevision).where(OpinionRevision.opinion_id.in_(ids))
             )
             await self.session.execute(
-                update(Opinion).where(Opinion.id.in_(ids)).values(**_ERASED, erased_at=utcnow())
+                update(Opinion).where(Opinion.id.in_(ids)).values(**_ERASED, erased_at=now)
             )
         return len(ids)
 

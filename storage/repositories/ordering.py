@@ -14,6 +14,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, or_
 from sqlalchemy.orm import aliased
 
+from storage.statuses import InboxStatus, OutboxStatus
+
+# The inbox and the outbox name their waiting state alike; the SQL below relies on it.
+PENDING = InboxStatus.PENDING.value
+assert OutboxStatus.PENDING.value == PENDING
+
 _EARLIER: dict[Any, Any] = {}
 
 
@@ -23,10 +29,10 @@ def ready_in_chat_order(model: Any, now: datetime) -> ColumnElement[bool]:
     # cache and recompile the query every time (measured: 1.6 ms a call instead of 0.5).
     earlier = _EARLIER.setdefault(model, aliased(model, name=f"earlier_{model.__tablename__}"))
     return and_(
-        model.status == "pending",
+        model.status == PENDING,
         or_(model.not_before.is_(None), model.not_before <= now),
         ~exists().where(
-            earlier.status == "pending",
+            earlier.status == PENDING,
             earlier.chat_id == model.chat_id,
             earlier.id < model.id,
             earlier.not_before > now,

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Resident, utcnow
+from storage.models import Resident
 from storage.records import ResidentRecord
 
 _ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -39,7 +39,9 @@ class ResidentRepository:
         row = await self.session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
         return _record(row) if row else None
 
-    async def consent(self, telegram_id: int, lang: str, version: str) -> ResidentRecord:
+    async def consent(
+        self, telegram_id: int, lang: str, version: str, now: datetime
+    ) -> ResidentRecord:
         """Create the resident on 同意, or renew the consent of one who exists."""
         row = await self.session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
         if row is None:
@@ -51,12 +53,17 @@ class ResidentRepository:
                 if taken is None:
                     break
             row = Resident(
-                telegram_id=telegram_id, pseudonym=pseudonym, lang=lang, consent_version=version
+                telegram_id=telegram_id,
+                pseudonym=pseudonym,
+                lang=lang,
+                consent_version=version,
+                consented_at=now,
+                created_at=now,
             )
             self.session.add(row)
         else:
             row.consent_version = version
-            row.consented_at = utcnow()
+            row.consented_at = now
             row.lang = lang
         row.blocked_at = None
         await self.session.flush()

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from telegram import Bot
 
-from bot.emulator import EmulatorClient, EmulatorServer, make_token
+from tgemu import EmulatorClient, EmulatorServer, make_token
 
 BOT_ID = 7_000_000_001
 TOKEN = make_token(BOT_ID)

@@ -19,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.emulator import EmulatorClient, EmulatorServer
+from tgemu import EmulatorClient, EmulatorServer
 
 from .conftest import TOKEN
 

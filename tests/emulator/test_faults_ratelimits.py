@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.emulator import EmulatorClient
+from tgemu import EmulatorClient
 
 USER = 1001
 # PTB 22 warns (even inside RetryAfter.__init__) that retry_after will become a timedelta.

@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 
 import pytest
 
-from bot.emulator.errors import ApiError
-from bot.emulator.markup import parse_reply_markup
-from bot.emulator.params import parse_params, to_integer
+from tgemu.errors import ApiError
+from tgemu.markup import parse_reply_markup
+from tgemu.params import parse_params, to_integer
 
 
 def _inline(*rows: Sequence[Mapping[str, object]]) -> str:

@@ -18,7 +18,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 
-from bot.emulator import EmulatorClient, EmulatorServer
+from tgemu import EmulatorClient, EmulatorServer
 
 from .conftest import TOKEN
 

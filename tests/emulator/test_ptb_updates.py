@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot, BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from telegram.error import Conflict, InvalidToken
 
-from bot.emulator import EmulatorClient, EmulatorServer, make_token
+from tgemu import EmulatorClient, EmulatorServer, make_token
 
 from .conftest import BOT_ID, TOKEN
 

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.emulator import (
+from tgemu import (
     EmulatorClient,
     EmulatorConfig,
     EmulatorError,
@@ -38,7 +38,7 @@ def test_server_picks_a_free_port_and_stops() -> None:
 
 
 def test_serve_prints_its_address() -> None:
-    code = "from bot.emulator import serve; serve('127.0.0.1', 0)"
+    code = "from tgemu import serve; serve('127.0.0.1', 0)"
     process = subprocess.Popen(
         [sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -9,7 +9,7 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ChatMemberStatus
 
-from bot.emulator import EmulatorClient, EmulatorError, EmulatorTimeout
+from tgemu import EmulatorClient, EmulatorError, EmulatorTimeout
 
 from .conftest import BOT_ID
 

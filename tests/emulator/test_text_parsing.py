@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.emulator.entities import utf16_len
-from bot.emulator.errors import ApiError
-from bot.emulator.formatting import detect_entities, format_text
-from bot.emulator.htmltext import HtmlParseError, parse_html
+from tgemu.entities import utf16_len
+from tgemu.errors import ApiError
+from tgemu.formatting import detect_entities, format_text
+from tgemu.htmltext import HtmlParseError, parse_html
 
 
 def _json(text: str, strict: bool = False) -> tuple[str, list[dict[str, object]]]:

@@ -12,12 +12,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.assembly import Runtime
 from bot.config import Settings, load_settings
-from bot.emulator import EmulatorClient, EmulatorServer
-from bot.emulator.client_types import ChatMessage
-from bot.runtime.runner import Runtime
 from storage import unit_of_work
 from storage.repositories import InboxRepository, OutboxRepository
+from tgemu import EmulatorClient, EmulatorServer
+from tgemu.client_types import ChatMessage
 
 _bot_ids = itertools.count(800_000_001)
 

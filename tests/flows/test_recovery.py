@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from telegram import Bot, Update
 from telegram.ext import ContextTypes, MessageHandler, filters
 
+from bot.assembly import Runtime
 from bot.config import Settings
-from bot.runtime.runner import Runtime
 from storage import unit_of_work
-from storage.models import Draft, InboxUpdate, OutboxMessage
+from storage.models import Draft, InboxUpdate, OutboxMessage, utcnow
 from storage.repositories import InboxRepository, ResidentRepository
 from storage.repositories.inbox import NewUpdate
 from tests.flows.conftest import BotUnderTest, Resident
@@ -105,7 +105,7 @@ async def test_a_late_duplicate_of_a_handled_update_changes_nothing(
     try:
         uid = 7_700_001
         async with unit_of_work(runtime.sessions) as s:
-            await ResidentRepository(s).consent(uid, "zh", "v")
+            await ResidentRepository(s).consent(uid, "zh", "v", utcnow())
         raw = {
             "update_id": 1,
             "message": {
@@ -119,7 +119,7 @@ async def test_a_late_duplicate_of_a_handled_update_changes_nothing(
         async with unit_of_work(runtime.sessions) as s:
             await InboxRepository(s).add_many([NewUpdate(1, "message", uid, json.dumps(raw))])
         async with unit_of_work(runtime.sessions) as s:
-            [row] = await InboxRepository(s).next_pending()
+            [row] = await InboxRepository(s).next_pending(utcnow())
         assert await runtime.processor.process(row) is True
         assert await runtime.processor.process(row) is True  # a stale copy: rolled back
         async with unit_of_work(runtime.sessions) as s:

@@ -1,0 +1,154 @@
+"""Wires settings, database, Application and the delivery loops into a running bot.
+
+`yushi run`, the demo and the tests all go through `Runtime`: the one place that knows both
+the features (through bot.app) and the delivery machinery (bot.delivery).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import Bot, BotCommand, BotCommandScopeDefault
+from telegram.error import TelegramError
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.delivery.maintenance import Maintenance
+from bot.delivery.poller import DurablePoller
+from bot.delivery.processor import UpdateProcessor
+from bot.delivery.sender import Sender
+from bot.deps import Deps, build_deps
+from bot.domain.clock import Clock
+from bot.telegram.application import BotApplication, MenuCommand
+from bot.telegram.dispatch import UpdateDispatcher
+from storage import create_engine, session_factory, upgrade
+
+log = logging.getLogger(__name__)
+
+
+async def set_commands(bot: Bot, menu: list[MenuCommand]) -> None:
+    """The command menu in Chinese (default) and English."""
+    for lang, code in (("zh", None), ("en", "en")):
+        commands = [BotCommand(c.name, c.texts(lang, f"cmd_{c.name}")) for c in menu]
+        await bot.set_my_commands(commands, scope=BotCommandScopeDefault(), language_code=code)
+
+
+@dataclass
+class Runtime:
+    """A running bot: `yushi run`, the demo and the tests all go through this."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    app: BotApplication
+    deps: Deps
+    wake_processor: asyncio.Event = field(default_factory=asyncio.Event)
+    wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.poller = DurablePoller(
+            self.app.bot,
+            self.sessions,
+            timeout=self.settings.poll_timeout,
+            on_stored=self.wake_processor.set,
+        )
+        clock = self.deps.clock
+        self.processor = UpdateProcessor(
+            UpdateDispatcher(self.app, self.deps),
+            self.sessions,
+            clock,
+            on_committed=self.wake_sender.set,
+        )
+        self.sender = Sender(self.app.bot, self.sessions, clock)
+        self.maintenance = Maintenance(
+            self.engine, self.sessions, clock, retention_days=self.settings.retention_days
+        )
+
+    @classmethod
+    async def open(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
+        """Migrate the database and introduce the bot to Telegram (getMe)."""
+        engine = create_engine(settings.database_url)
+        await upgrade(engine)
+        features = build_application(settings)
+        app = features.app
+        try:
+            await app.initialize()
+        except BaseException:
+            await engine.dispose()
+            raise
+        try:
+            # A webhook left set would answer every getUpdates with 409; PTB's own
+            # run_polling removes it too. Pending updates stay queued.
+            await app.bot.delete_webhook(drop_pending_updates=False)
+        except TelegramError as exc:
+            log.warning("could not remove a webhook: %s", exc)
+        try:
+            await set_commands(app.bot, features.menu_commands())
+        except TelegramError as exc:
+            log.warning("could not set the command menu: %s", exc)
+        deps = build_deps(settings, app.bot.username, clock)
+        return cls(settings, engine, session_factory(engine), app, deps)
+
+    def start(self) -> None:
+        """Deliver what an earlier run left, finish stored updates, then poll for more."""
+        self.tasks = [
+            asyncio.create_task(self.sender.run(self.wake_sender, self.stopping), name="sender"),
+            asyncio.create_task(
+                self.processor.run(self.wake_processor, self.stopping), name="processor"
+            ),
+            asyncio.create_task(self.poller.run(self.stopping), name="poller"),
+            asyncio.create_task(self.maintenance.run(self.stopping), name="maintenance"),
+        ]
+
+    async def wait(self) -> None:
+        """Return when a task dies (an invalid token, say); re-raise its error."""
+        done, _ = await asyncio.wait(self.tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            task.result()
+
+    async def stop(self) -> None:
+        """Stop polling, let the update in hand finish, send what is queued, close."""
+        self.stopping.set()
+        self.wake_processor.set()
+        self.wake_sender.set()
+        if self.tasks:
+            _, late = await asyncio.wait(self.tasks, timeout=15)
+            for task in late:  # stuck on the network; nothing committed is lost by this
+                task.cancel()
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(self.sender.flush(), timeout=10)
+        with contextlib.suppress(Exception):
+            await self.app.shutdown()
+        await self.engine.dispose()
+
+
+async def run_bot(settings: Settings, stop: asyncio.Event) -> None:
+    runtime = await Runtime.open(settings)
+    try:
+        runtime.start()
+        log.info("@%s is running (database: %s)", runtime.deps.bot_username, _safe_db(settings))
+        waiter = asyncio.create_task(stop.wait())
+        died = asyncio.create_task(runtime.wait())
+        await asyncio.wait({waiter, died}, return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        if died.done():
+            died.result()
+        died.cancel()
+    finally:
+        await runtime.stop()
+
+
+def _safe_db(settings: Settings) -> str:
+    """The database URL without a password, for the log."""
+    url = settings.database_url
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://…@{rest.split('@', 1)[1]}"
+    return url

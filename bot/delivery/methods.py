@@ -1,0 +1,88 @@
+"""The Telegram methods the sender knows: one small entry each.
+
+An outbox row names its method and carries the method's parameters as JSON (and a file's
+bytes beside them). Adding a method is one function here, registered under its Bot API name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, InputFile
+
+from storage.records import OutboxRecord
+
+Call = Callable[[Bot, OutboxRecord], Awaitable[object]]
+
+METHODS: dict[str, Call] = {}
+
+SEND_MESSAGE = "sendMessage"
+EDIT_MESSAGE_TEXT = "editMessageText"
+ANSWER_CALLBACK_QUERY = "answerCallbackQuery"
+SEND_DOCUMENT = "sendDocument"
+SEND_PHOTO = "sendPhoto"
+
+
+def method(name: str) -> Callable[[Call], Call]:
+    def register(call: Call) -> Call:
+        METHODS[name] = call
+        return call
+
+    return register
+
+
+def _markup(bot: Bot, p: dict[str, Any]) -> InlineKeyboardMarkup | None:
+    raw = p.get("reply_markup")
+    return InlineKeyboardMarkup.de_json(raw, bot) if raw else None
+
+
+def _file(row: OutboxRecord) -> InputFile:
+    p = row.payload
+    # Rows queued before files had their own column carried a text in the payload.
+    content = row.file_content if row.file_content is not None else p["content"].encode()
+    return InputFile(content, filename=p["filename"])
+
+
+@method(SEND_MESSAGE)
+async def _send_message(bot: Bot, row: OutboxRecord) -> object:
+    p = row.payload
+    return await bot.send_message(
+        row.chat_id, p["text"], parse_mode=p.get("parse_mode"), reply_markup=_markup(bot, p)
+    )
+
+
+@method(EDIT_MESSAGE_TEXT)
+async def _edit_message_text(bot: Bot, row: OutboxRecord) -> object:
+    p = row.payload
+    return await bot.edit_message_text(
+        p["text"],
+        chat_id=row.chat_id,
+        message_id=p["message_id"],
+        parse_mode=p.get("parse_mode"),
+        reply_markup=_markup(bot, p),
+    )
+
+
+@method(ANSWER_CALLBACK_QUERY)
+async def _answer_callback_query(bot: Bot, row: OutboxRecord) -> object:
+    p = row.payload
+    return await bot.answer_callback_query(
+        p["callback_query_id"], text=p.get("text"), show_alert=p.get("show_alert", False)
+    )
+
+
+@method(SEND_DOCUMENT)
+async def _send_document(bot: Bot, row: OutboxRecord) -> object:
+    p = row.payload
+    return await bot.send_document(
+        row.chat_id, _file(row), caption=p.get("caption"), parse_mode=p.get("parse_mode")
+    )
+
+
+@method(SEND_PHOTO)
+async def _send_photo(bot: Bot, row: OutboxRecord) -> object:
+    p = row.payload
+    return await bot.send_photo(
+        row.chat_id, _file(row), caption=p.get("caption"), parse_mode=p.get("parse_mode")
+    )

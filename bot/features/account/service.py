@@ -1,0 +1,103 @@
+"""A resident's own data and standing: export, erasure, whether they blocked the bot."""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from bot.domain import reference_number
+from bot.domain.clock import Clock
+from bot.features.consent import CONSENT_VERSION
+from bot.telegram.work import Work
+from storage.records import ResidentRecord
+from storage.repositories import (
+    DraftRepository,
+    InboxRepository,
+    OpinionRepository,
+    ResidentRepository,
+)
+
+
+class AccountService:
+    def __init__(
+        self,
+        residents: ResidentRepository,
+        opinions: OpinionRepository,
+        drafts: DraftRepository,
+        inbox: InboxRepository,
+        *,
+        clock: Clock,
+        reference_prefix: str,
+        notice_version: str,
+    ) -> None:
+        self.residents = residents
+        self.opinions = opinions
+        self.drafts = drafts
+        self.inbox = inbox
+        self.clock = clock
+        self.prefix = reference_prefix
+        self.notice_version = notice_version
+
+    @classmethod
+    def from_work(cls, work: Work) -> Self:
+        return cls(
+            work.repo(ResidentRepository),
+            work.repo(OpinionRepository),
+            work.repo(DraftRepository),
+            work.repo(InboxRepository),
+            clock=work.clock,
+            reference_prefix=work.district.reference_prefix,
+            notice_version=CONSENT_VERSION,
+        )
+
+    async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
+        await self.residents.set_blocked(telegram_id, self.clock.now() if blocked else None)
+
+    async def erase(self, resident: ResidentRecord) -> int:
+        """Erase identity and texts; keep only anonymous facts. Returns opinions touched."""
+        count = await self.opinions.erase_for_resident(resident.id, self.clock.now())
+        await self.inbox.forget_chat(resident.telegram_id)
+        await self.residents.delete(resident.id)  # the draft goes with it (cascade)
+        return count
+
+    async def export(self, resident: ResidentRecord) -> dict[str, Any]:
+        """Everything held about one resident, in plain JSON types."""
+        opinions = await self.opinions.for_resident(resident.id)
+        draft = await self.drafts.open_for(resident.id)
+        return {
+            "generated_at": self.clock.now().isoformat(),
+            "notice_version": self.notice_version,
+            "resident": {
+                "telegram_user_id": resident.telegram_id,
+                "pseudonym_shown_to_members": resident.pseudonym,
+                "language": resident.lang,
+                "consented_at": resident.consented_at.isoformat(),
+                "consent_version": resident.consent_version,
+                "blocked_bot_at": resident.blocked_at.isoformat() if resident.blocked_at else None,
+            },
+            "draft": None
+            if draft is None
+            else {
+                "stage": draft.stage,
+                "text": draft.text,
+                "photo_file_ids": list(draft.photo_file_ids),
+                "location": [draft.latitude, draft.longitude] if draft.has_location else None,
+                "created_at": draft.created_at.isoformat(),
+            },
+            "opinions": [
+                {
+                    "reference": reference_number(self.prefix, op.id),
+                    "text": op.text,
+                    "subdistrict_code": op.subdistrict,
+                    "category": op.category,
+                    "status": op.status,
+                    "photo_file_ids": list(op.photo_file_ids),
+                    "location": [op.latitude, op.longitude] if op.latitude is not None else None,
+                    "created_at": op.created_at.isoformat(),
+                    "revisions": [
+                        {"text": r.text, "created_at": r.created_at.isoformat()}
+                        for r in op.revisions
+                    ],
+                }
+                for op in opinions
+            ],
+        }

@@ -1,0 +1,35 @@
+"""Consent and language: the first thing stored about a person, and how to speak to them."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from bot.domain.clock import Clock
+from bot.telegram.work import Work
+from storage.records import ResidentRecord
+from storage.repositories import ResidentRepository
+
+#: The version of the privacy notice a consent refers to; /mydata shows it.
+CONSENT_VERSION = "2026-11"
+
+
+class ConsentService:
+    def __init__(self, residents: ResidentRepository, clock: Clock) -> None:
+        self.residents = residents
+        self.clock = clock
+
+    @classmethod
+    def from_work(cls, work: Work) -> Self:
+        return cls(work.repo(ResidentRepository), work.clock)
+
+    async def consent(self, telegram_id: int, lang: str) -> ResidentRecord | None:
+        """Record consent: the first moment anything about the person is stored.
+
+        None if they had already consented (nothing changes then).
+        """
+        if await self.residents.by_telegram_id(telegram_id) is not None:
+            return None
+        return await self.residents.consent(telegram_id, lang, CONSENT_VERSION, self.clock.now())
+
+    async def set_language(self, resident: ResidentRecord, lang: str) -> None:
+        await self.residents.set_lang(resident.id, lang)

@@ -1,1 +1,0 @@
-"""Services: what the product does, over repositories, without Telegram."""

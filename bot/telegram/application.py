@@ -1,0 +1,58 @@
+"""The Application type and what a feature's `register()` is given."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, BaseHandler, CommandHandler, ExtBot, filters
+
+from bot.telegram.context import BotContext
+from bot.telegram.texts import Texts
+
+BotApplication = Application[
+    ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
+]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+
+#: Handler groups, in the order PTB runs them for each update. Within a group the first
+#: matching handler wins; every group gets its chance.
+GUARDS = -1  # before anything else: chats that are not private, edits, membership
+MAIN = 0  # commands, buttons and messages: one handler per update
+AFTER = 1  # additions that run after MAIN has answered (e.g. resuming a draft on /start)
+
+PRIVATE = filters.ChatType.PRIVATE
+NEW = filters.UpdateType.MESSAGE  # a new message, not an edit (MessageHandler takes both)
+
+
+@dataclass(frozen=True)
+class MenuCommand:
+    """An entry of the command menu; its description is `cmd_<name>` in `texts`."""
+
+    name: str
+    texts: Texts
+    rank: int
+
+
+@dataclass
+class Features:
+    """What the features register: handlers on the Application and the command menu."""
+
+    app: BotApplication
+    menu: list[MenuCommand] = field(default_factory=list)
+
+    def add(self, handler: BaseHandler[Any, BotContext, Any], group: int = MAIN) -> None:
+        self.app.add_handler(handler, group)
+
+    def command(
+        self, name: str, callback: Callback, *, menu: Texts | None = None, rank: int = 100
+    ) -> None:
+        """A command in private chats; with `menu`, also listed in the command menu."""
+        self.add(CommandHandler(name, callback, filters=PRIVATE & NEW))
+        if menu is not None:
+            self.menu.append(MenuCommand(name, menu, rank))
+
+    def menu_commands(self) -> list[MenuCommand]:
+        return sorted(self.menu, key=lambda c: c.rank)

@@ -1,0 +1,89 @@
+"""The one way out: handlers and jobs queue Telegram calls here; the sender
+(bot.delivery.sender) delivers them after commit.
+
+A queued call lives in the same transaction as the writes that caused it, so a rollback
+drops it too, and a crash after commit still delivers it on restart. Telegram's limits are
+applied here, before anything is queued: long texts are split, captions and button data
+checked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.methods import (
+    ANSWER_CALLBACK_QUERY,
+    EDIT_MESSAGE_TEXT,
+    SEND_DOCUMENT,
+    SEND_MESSAGE,
+    SEND_PHOTO,
+)
+from bot.telegram.html import MAX_CAPTION, MAX_TEXT, split_html, visible_length
+from bot.telegram.keyboards import Keyboard, keyboard_markup
+from storage.repositories import OutboxRepository
+
+#: Telegram shows at most 200 characters of a button answer.
+MAX_ANSWER = 200
+
+
+class Outbox:
+    """Queue of calls to Telegram for the current unit of work."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._repo = OutboxRepository(session)
+
+    async def text(self, chat_id: int, html: str, keyboard: Keyboard | None = None) -> None:
+        """Send HTML text; long texts go as several messages, the keyboard on the last."""
+        parts = split_html(html, MAX_TEXT)
+        for i, part in enumerate(parts):
+            payload: dict[str, Any] = {"text": part, "parse_mode": "HTML"}
+            if keyboard and i == len(parts) - 1:
+                payload["reply_markup"] = keyboard_markup(keyboard)
+            await self._repo.add(chat_id, SEND_MESSAGE, payload)
+
+    async def edit(
+        self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None
+    ) -> None:
+        payload: dict[str, Any] = {"message_id": message_id, "text": html, "parse_mode": "HTML"}
+        if keyboard:
+            payload["reply_markup"] = keyboard_markup(keyboard)
+        await self._repo.add(chat_id, EDIT_MESSAGE_TEXT, payload)
+
+    async def answer(
+        self, chat_id: int, query_id: str, text: str | None = None, *, alert: bool = False
+    ) -> None:
+        payload: dict[str, Any] = {"callback_query_id": query_id, "show_alert": alert}
+        if text:
+            payload["text"] = text[:MAX_ANSWER]
+        await self._repo.add(chat_id, ANSWER_CALLBACK_QUERY, payload)
+
+    async def document(
+        self, chat_id: int, filename: str, content: bytes, caption_html: str | None = None
+    ) -> None:
+        """A file (a JSON export, an XLSX sheet), with an optional HTML caption."""
+        await self._file(SEND_DOCUMENT, chat_id, filename, content, caption_html)
+
+    async def photo(
+        self, chat_id: int, filename: str, content: bytes, caption_html: str | None = None
+    ) -> None:
+        """A picture (a PNG chart), with an optional HTML caption."""
+        await self._file(SEND_PHOTO, chat_id, filename, content, caption_html)
+
+    async def _file(
+        self, method: str, chat_id: int, filename: str, content: bytes, caption: str | None
+    ) -> None:
+        if not content:
+            raise ValueError("Telegram refuses an empty file")
+        payload: dict[str, Any] = {"filename": filename}
+        if caption:
+            if visible_length(caption) > MAX_CAPTION:
+                raise ValueError(f"caption over Telegram's {MAX_CAPTION} characters")
+            payload["caption"] = caption
+            payload["parse_mode"] = "HTML"
+        await self._repo.add(chat_id, method, payload, file_content=content)
+
+    async def drop_pending(self, chat_id: int, reason: str) -> int:
+        """Nothing more can reach this chat: give up what is still queued for it."""
+        return await self._repo.drop_pending_for_chat(chat_id, reason)

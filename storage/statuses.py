@@ -1,0 +1,30 @@
+"""The states rows move through, as enums stored as the plain strings they equal.
+
+StrEnum members compare equal to their strings, so rows written before these existed read
+back unchanged and no data migration was needed.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"  # stored, not yet handled (or waiting for a retry)
+    DONE = "done"  # handled: only the id and the outcome are kept
+    FAILED = "failed"  # set aside after the last attempt; content kept for a replay
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"  # to be sent (delivered rows are deleted)
+    FAILED = "failed"  # given up: the reason is kept, the payload dropped
+
+
+class OpinionStatus(StrEnum):
+    RECEIVED = "received"
+
+
+class DraftStage(StrEnum):
+    NEED_TEXT = "need_text"  # a photo or a pin came first: the words are still missing
+    SUBDISTRICT = "subdistrict"  # waiting for the sub-district to be confirmed
+    CATEGORY = "category"  # waiting for the topic; the next answer submits it

@@ -1,0 +1,47 @@
+"""The text catalogues: both languages fill the same blanks, and values are escaped."""
+
+from __future__ import annotations
+
+import pytest
+
+import bot.app  # noqa: F401 (imports every feature, and so every catalogue)
+from bot.features.intake.texts import t as intake_texts
+from bot.telegram.texts import COMMON, Html, Texts, placeholders
+
+
+def _entries() -> list[tuple[str, str]]:
+    return [(texts.name, key) for texts in Texts.every for key in texts.entries]
+
+
+@pytest.mark.parametrize(("catalogue", "key"), _entries())
+def test_chinese_and_english_take_the_same_values(catalogue: str, key: str) -> None:
+    # A blank only one language has would raise KeyError for the other at run time.
+    texts = next(t for t in Texts.every if t.name == catalogue)
+    assert placeholders(texts.template("zh", key)) == placeholders(texts.template("en", key))
+
+
+def test_every_feature_has_a_catalogue_and_no_key_is_shadowed() -> None:
+    names = [t.name for t in Texts.every]
+    assert {"common", "consent", "intake", "account", "groups", "fallbacks"} <= set(names)
+    assert len(names) == len(set(names))
+    for texts in Texts.every:
+        if texts.parent is not None:
+            assert not set(texts.entries) & set(texts.parent.all_keys()), texts.name
+
+
+def test_a_key_shared_with_the_parent_is_refused() -> None:
+    with pytest.raises(ValueError, match="already in common"):
+        Texts("clash", {"unsure": ("x", "x")}, parent=COMMON)
+    assert "clash" not in [t.name for t in Texts.every]
+
+
+def test_features_fall_back_to_the_common_texts() -> None:
+    assert intake_texts("en", "unsure") == COMMON("en", "unsure")
+    with pytest.raises(KeyError):
+        intake_texts("zh", "no_such_text")
+
+
+def test_values_are_escaped_unless_marked_safe() -> None:
+    text = intake_texts("zh", "edited_opinion", ref="<b>x</b> & y")
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in text
+    assert "<b>YZ-000001</b>" in intake_texts("zh", "edited_opinion", ref=Html("YZ-000001"))
