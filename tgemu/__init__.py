@@ -48,6 +48,7 @@ POST /messages {user_id, chat_id?, bot_id?, text|photo|document|..., caption?, r
 POST /edits {user_id, message_id, text|caption, chat_id?, bot_id?}
 POST /press {user_id, message_id, callback_data|button_text, chat_id?, bot_id?}
 POST /press_raw {user_id, data, message_id?, chat_id?, bot_id?}
+POST /raw_updates {type, payload, chat_id?, bot_id?}  an update exactly as given
 POST /block, /unblock {user_id, bot_id?}   my_chat_member member <-> kicked
 GET  /callback_queries?bot_id&user_id      callback queries with their answers
 GET  /wait/bot_message?chat_id&after&timeout&include_edits&include_deletes&bot_id

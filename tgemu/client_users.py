@@ -179,6 +179,23 @@ class UserActions(ClientCore):
         result = await self._request("POST", "/press", json=self._route(body, chat_id, bot_id))
         return Pressed.from_json(result)
 
+    async def raw_update(
+        self,
+        update_type: str,
+        payload: JSONDict,
+        *,
+        chat_id: int | None = None,
+        bot_id: int | None = None,
+    ) -> int | None:
+        """Queue an update exactly as given (a shape another Bot API version would send);
+        returns its update_id, or None when the bot's allowed_updates drop it."""
+        body: JSONDict = {"type": update_type, "payload": payload}
+        result = await self._request(
+            "POST", "/raw_updates", json=self._route(body, chat_id, bot_id)
+        )
+        update_id = result.get("update_id")
+        return int(update_id) if update_id is not None else None
+
     async def press_button(
         self,
         user_id: int,

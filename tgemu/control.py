@@ -182,6 +182,9 @@ def control_routes(state: EmulatorState) -> list[BaseRoute]:
     async def press_raw(request: Request) -> Any:
         return simulate.user_press(state, await _body(request), forged=True)
 
+    async def raw_updates(request: Request) -> Any:
+        return simulate.raw_update(state, await _body(request))
+
     async def block(request: Request) -> Any:
         return simulate.set_blocked(state, await _body(request), True)
 
@@ -275,6 +278,7 @@ def control_routes(state: EmulatorState) -> list[BaseRoute]:
         ("/edits", edit, ["POST"]),
         ("/press", press, ["POST"]),
         ("/press_raw", press_raw, ["POST"]),
+        ("/raw_updates", raw_updates, ["POST"]),
         ("/block", block, ["POST"]),
         ("/unblock", unblock, ["POST"]),
         ("/callback_queries", callback_queries, ["GET"]),

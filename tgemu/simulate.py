@@ -273,6 +273,24 @@ def _find_button_data(record: MessageRecord, spec: JSONDict) -> str:
     )
 
 
+def raw_update(state: EmulatorState, spec: JSONDict) -> JSONDict:
+    """Queue an update exactly as given: what a Bot API server of another version, or a
+    buggy one, might send. Only ``update_id`` is the emulator's; nothing is validated."""
+    update_type = spec.get("type")
+    payload = spec.get("payload")
+    if not isinstance(update_type, str) or not update_type:
+        raise ControlError("type: the update's field name, e.g. 'message'")
+    if payload is None:
+        raise ControlError("payload: the update's object")
+    bot = state.resolve_bot(_optional_int(spec, "bot_id"))
+    # allowed_updates still applies, as on the real server.
+    record = state.push_update(bot, update_type, payload, _optional_int(spec, "chat_id"))
+    return {
+        "update_id": record.update_id if record is not None else None,
+        "cursor": state.seq,
+    }
+
+
 def set_blocked(state: EmulatorState, spec: JSONDict, blocked: bool) -> JSONDict:
     """User blocks / unblocks the bot: ``my_chat_member`` member <-> kicked."""
     user = _user(state, spec.get("user_id"))

@@ -204,3 +204,18 @@ async def test_reset_keeps_update_ids_increasing(bot: Bot, emu: EmulatorClient) 
     assert first.update_id is not None and second.update_id == first.update_id + 1
     assert second.message_id == 1
     assert [u.update_id for u in await bot.get_updates()] == [second.update_id]
+
+
+@pytest.mark.filterwarnings("ignore:Please use .Bot.getUpdates.")
+async def test_raw_update_arrives_exactly_as_given(bot: Bot, emu: EmulatorClient) -> None:
+    # What a Bot API server one version behind would send: a poll without members_only.
+    payload = {"id": "1", "question": "?", "options": [], "total_voter_count": 0}
+    update_id = await emu.raw_update("poll", payload)
+    assert update_id is not None
+    [raw] = await bot.do_api_request("getUpdates", api_kwargs={"allowed_updates": ["poll"]})
+    assert raw == {"update_id": update_id, "poll": payload}
+
+
+async def test_raw_update_needs_a_type_and_a_payload(emu: EmulatorClient) -> None:
+    with pytest.raises(EmulatorError, match="type"):
+        await emu.raw_update("", {"x": 1})
