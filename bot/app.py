@@ -33,7 +33,7 @@ def build_application(settings: Settings) -> Features:
         )
         .build()
     )
-    features = Features(app)
+    features = Features(app, settings)
     register(features)
     return features
 

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot, BotCommand, BotCommandScopeDefault
@@ -20,11 +21,13 @@ from bot.config import Settings
 from bot.delivery.maintenance import Maintenance
 from bot.delivery.poller import DurablePoller
 from bot.delivery.processor import UpdateProcessor
+from bot.delivery.scheduler import ScheduledJob, Scheduler
 from bot.delivery.sender import Sender
 from bot.deps import Deps, build_deps
 from bot.domain.clock import Clock
-from bot.telegram.application import BotApplication, MenuCommand
+from bot.telegram.application import BotApplication, FeatureJob, Features, MenuCommand
 from bot.telegram.dispatch import UpdateDispatcher
+from bot.telegram.work import services_for
 from storage import create_engine, session_factory, upgrade
 
 log = logging.getLogger(__name__)
@@ -44,7 +47,7 @@ class Runtime:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    app: BotApplication
+    features: Features
     deps: Deps
     wake_processor: asyncio.Event = field(default_factory=asyncio.Event)
     wake_sender: asyncio.Event = field(default_factory=asyncio.Event)
@@ -69,6 +72,21 @@ class Runtime:
         self.maintenance = Maintenance(
             self.engine, self.sessions, clock, retention_days=self.settings.retention_days
         )
+        jobs = [self.maintenance.retention_job(), *map(self.scheduled, self.features.jobs)]
+        self.scheduler = Scheduler(jobs, self.sessions, clock)
+
+    @property
+    def app(self) -> BotApplication:
+        return self.features.app
+
+    def scheduled(self, job: FeatureJob) -> ScheduledJob:
+        """A feature's job over the same unit of work a handler gets."""
+        deps = self.deps
+
+        async def run(session: AsyncSession, slot: datetime) -> None:
+            await job.run(services_for(session, deps), slot)
+
+        return ScheduledJob(job.name, job.trigger, run, job.catch_up)
 
     @classmethod
     async def open(cls, settings: Settings, clock: Clock | None = None) -> Runtime:
@@ -93,7 +111,7 @@ class Runtime:
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
         deps = build_deps(settings, app.bot.username, clock)
-        return cls(settings, engine, session_factory(engine), app, deps)
+        return cls(settings, engine, session_factory(engine), features, deps)
 
     def start(self) -> None:
         """Deliver what an earlier run left, finish stored updates, then poll for more."""
@@ -105,6 +123,7 @@ class Runtime:
             asyncio.create_task(self.poller.run(self.stopping), name="poller"),
             asyncio.create_task(self.maintenance.run(self.stopping), name="maintenance"),
         ]
+        self.scheduler.start()
 
     async def wait(self) -> None:
         """Return when a task dies (an invalid token, say); re-raise its error."""
@@ -115,6 +134,7 @@ class Runtime:
     async def stop(self) -> None:
         """Stop polling, let the update in hand finish, send what is queued, close."""
         self.stopping.set()
+        self.scheduler.stop()
         self.wake_processor.set()
         self.wake_sender.set()
         if self.tasks:

@@ -209,3 +209,16 @@ class GroupChat(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
     notified_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ScheduledRun(Base):
+    """A slot of a scheduled job that ran (or the moment a job was first seen).
+
+    The key (job, slot) is what lets one process win when several tick at once.
+    """
+
+    __tablename__ = "scheduled_runs"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    slot: Mapped[datetime] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime]

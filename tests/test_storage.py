@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import inspect, select, text
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Connection, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from storage import unit_of_work
 from storage.migrate import current_revision, head_revision, upgrade
-from storage.models import InboxUpdate, Opinion, utcnow
+from storage.models import Base, InboxUpdate, Opinion, utcnow
 from storage.records import DraftPart
 from storage.repositories import (
     DraftRepository,
@@ -29,6 +31,17 @@ async def test_migrations_reach_head_and_are_idempotent(engine: AsyncEngine) -> 
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
     assert {"inbox_updates", "residents", "drafts", "opinions", "outbox"} <= tables
+
+
+async def test_the_migrations_build_exactly_what_the_models_describe(engine: AsyncEngine) -> None:
+    """A model changed without a new revision (or the reverse) fails here."""
+
+    def differences(conn: Connection) -> list[object]:
+        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
 
 
 async def test_inbox_ignores_duplicate_update_ids(

@@ -1,4 +1,4 @@
-"""Housekeeping while the bot runs: retention, abandoned drafts, old inbox rows, the WAL.
+"""Housekeeping: retention, abandoned drafts, old queue rows (an hourly job), the WAL.
 
 What the privacy notice promises is done here: opinions older than RETENTION_DAYS lose their
 text, photos, location and link to the person (anonymous facts stay); cleared content does
@@ -16,12 +16,18 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.delivery.scheduler import ScheduledJob, every
 from bot.delivery.waiting import sleep_or_stop
 from bot.domain.clock import Clock
 from storage import unit_of_work
 from storage.db import is_sqlite
-from storage.repositories import DraftRepository, InboxRepository, OpinionRepository
-from storage.repositories.outbox import OutboxRepository
+from storage.repositories import (
+    DraftRepository,
+    InboxRepository,
+    OpinionRepository,
+    OutboxRepository,
+    ScheduledRunRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,7 @@ class Purged:
     drafts: int
     inbox_rows: int
     outbox_rows: int
+    scheduled_runs: int = 0
 
 
 class Maintenance:
@@ -56,20 +63,18 @@ class Maintenance:
         self.purge_every = purge_every
         self.checkpoint_every = checkpoint_every
 
+    def retention_job(self) -> ScheduledJob:
+        """The purge, hourly, once across processes; at once on a fresh database."""
+        return ScheduledJob("retention", every(self.purge_every), self._purge, catch_up=True)
+
+    async def _purge(self, session: AsyncSession, slot: datetime) -> None:
+        purged = await purge_in(session, self.clock.now(), self.retention)
+        if any(vars(purged).values()):
+            log.info("retention: %s", purged)
+
     async def run(self, stopping: asyncio.Event) -> None:
-        # By the wall clock, not a monotonic one: when the clock is moved (or the machine
-        # slept), what is due follows the time residents and the notice go by.
-        last_purge: datetime | None = None
+        """Checkpoint the SQLite log every `checkpoint_every` (the purge is a scheduled job)."""
         while not stopping.is_set():
-            now = self.clock.now()
-            if last_purge is None or not timedelta(0) <= now - last_purge < self.purge_every:
-                try:
-                    purged = await self.purge(now)
-                    last_purge = now
-                    if any(vars(purged).values()):
-                        log.info("retention: %s", purged)
-                except (SQLAlchemyError, OSError) as exc:
-                    log.warning("retention postponed: %s", exc)
             try:
                 await self.checkpoint()
             except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
@@ -77,20 +82,9 @@ class Maintenance:
             await sleep_or_stop(self.checkpoint_every, stopping)
 
     async def purge(self, now: datetime | None = None) -> Purged:
-        now = now or self.clock.now()
+        """Everything past its time, in one transaction of its own."""
         async with unit_of_work(self.sessions) as session:
-            opinions = await OpinionRepository(session).erase_older_than(now - self.retention, now)
-            drafts = await DraftRepository(session).delete_older_than(
-                now - timedelta(days=DRAFT_DAYS)
-            )
-            inbox = await InboxRepository(session).prune(
-                handled_before=now - timedelta(days=HANDLED_UPDATE_DAYS),
-                failed_before=now - timedelta(days=SET_ASIDE_DAYS),
-            )
-            outbox = await OutboxRepository(session).prune_failed(
-                now - timedelta(days=SET_ASIDE_DAYS)
-            )
-        return Purged(opinions, drafts, inbox, outbox)
+            return await purge_in(session, now or self.clock.now(), self.retention)
 
     async def checkpoint(self) -> None:
         """SQLite: move the log into the database and cut it to nothing, so content that
@@ -114,3 +108,16 @@ class Maintenance:
                 await driver.execute("PRAGMA busy_timeout=30000")
             if busy is not None and busy[0]:
                 log.debug("WAL checkpoint busy; trying again later")
+
+
+async def purge_in(session: AsyncSession, now: datetime, retention: timedelta) -> Purged:
+    """Retention and pruning inside `session`: what the notice promises, and queues' tails."""
+    opinions = await OpinionRepository(session).erase_older_than(now - retention, now)
+    drafts = await DraftRepository(session).delete_older_than(now - timedelta(days=DRAFT_DAYS))
+    inbox = await InboxRepository(session).prune(
+        handled_before=now - timedelta(days=HANDLED_UPDATE_DAYS),
+        failed_before=now - timedelta(days=SET_ASIDE_DAYS),
+    )
+    outbox = await OutboxRepository(session).prune_failed(now - timedelta(days=SET_ASIDE_DAYS))
+    runs = await ScheduledRunRepository(session).prune(now - timedelta(days=SET_ASIDE_DAYS))
+    return Purged(opinions, drafts, inbox, outbox, runs)

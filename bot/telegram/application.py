@@ -1,16 +1,24 @@
-"""The Application type and what a feature's `register()` is given."""
+"""The Application type and what a feature's `register()` is given: handlers, menu commands
+and scheduled jobs all go through `Features`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from apscheduler.triggers.base import BaseTrigger
 from telegram import Update
 from telegram.ext import Application, BaseHandler, CommandHandler, ExtBot, filters
 
+from bot.config import Settings
+from bot.delivery.scheduler import every
 from bot.telegram.context import BotContext
 from bot.telegram.texts import Texts
+from bot.telegram.work import Work
+
+__all__ = ["AFTER", "GUARDS", "MAIN", "NEW", "PRIVATE", "BotApplication", "Features", "every"]
 
 BotApplication = Application[
     ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
@@ -36,12 +44,25 @@ class MenuCommand:
     rank: int
 
 
+@dataclass(frozen=True)
+class FeatureJob:
+    """Scheduled work of a feature: `run(work, slot)` once per slot of `trigger`, over the
+    same unit of work a handler gets (see bot.delivery.scheduler for the guarantees)."""
+
+    name: str
+    trigger: BaseTrigger
+    run: Callable[[Work, datetime], Awaitable[None]]
+    catch_up: bool = False
+
+
 @dataclass
 class Features:
-    """What the features register: handlers on the Application and the command menu."""
+    """What the features register: handlers, the command menu, scheduled jobs."""
 
     app: BotApplication
+    settings: Settings
     menu: list[MenuCommand] = field(default_factory=list)
+    jobs: list[FeatureJob] = field(default_factory=list)
 
     def add(self, handler: BaseHandler[Any, BotContext, Any], group: int = MAIN) -> None:
         self.app.add_handler(handler, group)
@@ -53,6 +74,18 @@ class Features:
         self.add(CommandHandler(name, callback, filters=PRIVATE & NEW))
         if menu is not None:
             self.menu.append(MenuCommand(name, menu, rank))
+
+    def job(
+        self,
+        name: str,
+        trigger: BaseTrigger,
+        run: Callable[[Work, datetime], Awaitable[None]],
+        *,
+        catch_up: bool = False,
+    ) -> None:
+        """Run `run` once per slot of `trigger` (a CronTrigger in settings.tz, or
+        `every(interval)`), across all processes."""
+        self.jobs.append(FeatureJob(name, trigger, run, catch_up))
 
     def menu_commands(self) -> list[MenuCommand]:
         return sorted(self.menu, key=lambda c: c.rank)

@@ -4,15 +4,19 @@ side, on top of the few texts every part shares (COMMON).
 Messages are Telegram HTML. A catalogue escapes every value it fills in, so user text can
 never break a message; pass `Html(...)` for a fragment that is already safe HTML.
 
-Python dictionaries rather than gettext catalogues: each sentence and its translation sit on
-adjacent lines where a reviewer reads both, nothing needs compiling, and tests check that the
-two languages have the same keys and the same placeholders (tests/telegram/test_texts.py).
+Each catalogue is a `texts.toml` beside its code: one table per key, `zh` and `en` on
+adjacent lines. TOML rather than gettext catalogues (Babel): a reviewer or translator reads a
+sentence and its translation together instead of in two .po files keyed by the Chinese source,
+nothing needs compiling to .mo, Python's own tomllib reads it, and tests check that both
+languages have every key and the same placeholders (tests/telegram/test_texts.py).
 """
 
 from __future__ import annotations
 
 import html
 import string
+import tomllib
+from pathlib import Path
 from typing import ClassVar, Literal
 
 Lang = Literal["zh", "en"]
@@ -50,6 +54,21 @@ class Texts:
             raise ValueError(f"texts {name}: keys already in {parent.name}: {sorted(shared)}")
         Texts.every.append(self)
 
+    @classmethod
+    def from_toml(cls, name: str, path: Path, *, parent: Texts | None = None) -> Texts:
+        """A catalogue from a TOML file of `[key]` tables with `zh` and `en` strings."""
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+        entries: dict[str, tuple[str, str]] = {}
+        for key, table in data.items():
+            if not isinstance(table, dict) or set(table) != {"zh", "en"}:
+                raise ValueError(f"{path}: [{key}] needs exactly zh and en")
+            zh, en = table["zh"], table["en"]
+            if not isinstance(zh, str) or not isinstance(en, str) or not zh or not en:
+                raise ValueError(f"{path}: [{key}] zh and en must be non-empty text")
+            entries[key] = (zh, en)
+        return cls(name, entries, parent=parent)
+
     def all_keys(self) -> list[str]:
         inherited = self.parent.all_keys() if self.parent is not None else []
         return [*self.entries, *inherited]
@@ -75,28 +94,4 @@ class Texts:
         return template.format(**safe)
 
 
-_TEXTS: dict[str, tuple[str, str]] = {
-    "stale_button": (
-        "这个按钮已经失效了，请按最新消息里的按钮操作。",
-        "That button has expired; please use the buttons on the latest message.",
-    ),
-    "not_consented_button": (
-        "请先发送 /start 并同意隐私说明。",
-        "Please send /start and agree to the privacy notice first.",
-    ),
-    "unsure": ("不确定", "not sure"),
-    "status_received": ("已收到", "received"),
-    "admin_set_aside": (
-        "⚠️ 更新 {update_id} 处理失败三次，已暂存（内容保留）。\n错误：<code>{error}</code>\n"
-        "修复后运行 <code>yushi inbox --retry-failed</code> 重新处理。",
-        "⚠️ Update {update_id} failed three times and was set aside (content kept).\n"
-        "Error: <code>{error}</code>\nAfter a fix, run <code>yushi inbox --retry-failed</code>.",
-    ),
-    "internal_error": (
-        "抱歉，处理您的消息时出了问题，我们已经记录下来。请稍后再试一次。",
-        "Sorry, something went wrong with your message; it has been logged. Please try "
-        "again in a little while.",
-    ),
-}
-
-COMMON = Texts("common", _TEXTS)
+COMMON = Texts.from_toml("common", Path(__file__).with_name("texts.toml"))

@@ -6,6 +6,7 @@ from storage.repositories.inbox import InboxRepository
 from storage.repositories.opinions import OpinionRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.residents import ResidentRepository
+from storage.repositories.scheduled import ScheduledRunRepository
 
 __all__ = [
     "DraftRepository",
@@ -14,4 +15,5 @@ __all__ = [
     "OpinionRepository",
     "OutboxRepository",
     "ResidentRepository",
+    "ScheduledRunRepository",
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import bot.app  # noqa: F401 (imports every feature, and so every catalogue)
@@ -45,3 +47,13 @@ def test_values_are_escaped_unless_marked_safe() -> None:
     text = intake_texts("zh", "edited_opinion", ref="<b>x</b> & y")
     assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in text
     assert "<b>YZ-000001</b>" in intake_texts("zh", "edited_opinion", ref=Html("YZ-000001"))
+
+
+def test_a_catalogue_file_needs_both_languages_for_every_key(tmp_path: Path) -> None:
+    broken = tmp_path / "texts.toml"
+    broken.write_text('[hello]\nzh = "您好"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match=r"\[hello\] needs exactly zh and en"):
+        Texts.from_toml("broken", broken)
+    broken.write_text('[hello]\nzh = "您好"\nen = ""\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="non-empty"):
+        Texts.from_toml("broken", broken)
