@@ -7,9 +7,11 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from telegram import Update
+from telegram import CallbackQuery, Update
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.telegram.callbacks import CallbackData, Pressed
+from bot.telegram.keyboards import Keyboard
 from bot.telegram.outbox import Outbox
 from bot.telegram.texts import COMMON, Lang, as_lang, lang_of
 from bot.telegram.work import Work
@@ -76,6 +78,29 @@ class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], di
             return None
         resident = await self.resident(update)
         return Who(chat_id, resident, self.lang(update, resident))
+
+    async def say(
+        self, chat_id: int, html: str, outcome: str, keyboard: Keyboard | None = None
+    ) -> None:
+        """Answer with a message, and name what the update came to."""
+        await self.out.text(chat_id, html, keyboard)
+        self.done(outcome)
+
+    async def press(
+        self, update: Update, kind: CallbackData
+    ) -> tuple[CallbackQuery, int, Pressed] | None:
+        """A press of `kind`: the query, the chat to answer in, and the button's fields.
+
+        None when it is not a valid press of `kind` (then already answered politely)."""
+        query = update.callback_query
+        chat_id = self.chat_id(update)
+        if query is None or chat_id is None:
+            return None
+        pressed = kind.parse(query.data)
+        if pressed is None:
+            await self.stale_press(update)
+            return None
+        return query, chat_id, pressed
 
     async def stale_press(self, update: Update) -> None:
         """Any button we cannot honour (forged, expired, someone else's): a polite alert."""

@@ -183,3 +183,12 @@ def resident(bot: BotUnderTest) -> Callable[..., Awaitable[Resident]]:
         return r
 
     return make
+
+
+async def admin_who_started(b: BotUnderTest, user_id: int) -> Resident:
+    """An admin (named in ADMIN_IDS) who opened the chat: the bot may only write to people
+    who started it."""
+    await b.client.create_user(user_id, first_name="管理员")
+    admin = Resident(b, user_id)
+    await admin.command("start")
+    return admin

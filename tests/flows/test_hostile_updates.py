@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.models import InboxUpdate, Opinion
-from tests.flows.conftest import BotUnderTest, Resident
+from tests.flows.conftest import BotUnderTest, Resident, admin_who_started
 
 StartBot = Callable[..., Awaitable[BotUnderTest]]
 
@@ -41,10 +41,8 @@ async def test_an_update_the_library_cannot_parse_is_set_aside_and_intake_goes_o
 ) -> None:
     admin_id, resident_id = 7_991_001, 7_991_002
     b = await start_bot(admin_ids=str(admin_id))
-    await b.client.create_user(admin_id, first_name="管理员")
+    await admin_who_started(b, admin_id)
     await b.client.create_user(resident_id, first_name="居民")
-    admin = Resident(b, admin_id)
-    await admin.command("start")  # the bot may only write to people who started it
     r = Resident(b, resident_id)
     await r.consent()
 
@@ -94,9 +92,7 @@ async def test_button_ids_beyond_the_database_range_get_the_polite_alert(
     and never answered. Now it is refused before any query, on every database."""
     admin_id = 7_991_010
     b = await start_bot(database_url=database_url, admin_ids=str(admin_id))
-    await b.client.create_user(admin_id, first_name="管理员")
-    admin = Resident(b, admin_id)
-    await admin.command("start")
+    await admin_who_started(b, admin_id)
     await b.client.create_user(7_991_011, first_name="居民")
     r = Resident(b, 7_991_011)
     await r.consent()

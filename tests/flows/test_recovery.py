@@ -19,7 +19,7 @@ from storage import unit_of_work
 from storage.models import Draft, InboxUpdate, OutboxMessage, utcnow
 from storage.repositories import InboxRepository, ResidentRepository
 from storage.repositories.inbox import NewUpdate
-from tests.flows.conftest import BotUnderTest, Resident
+from tests.flows.conftest import BotUnderTest, Resident, admin_who_started
 
 NewResident = Callable[..., Awaitable[Resident]]
 
@@ -259,10 +259,8 @@ async def test_admins_hear_of_a_set_aside_update_without_its_content(
 ) -> None:
     admin_id, resident_id = 7_990_001, 7_990_002
     b = await start_bot(admin_ids=str(admin_id))
-    await b.client.create_user(admin_id, first_name="管理员")
+    await admin_who_started(b, admin_id)
     await b.client.create_user(resident_id, first_name="居民")
-    admin = Resident(b, admin_id)
-    await admin.command("start")  # the bot may only write to people who started it
     r = Resident(b, resident_id)
     await r.consent()
     install_failure(b, times=None)

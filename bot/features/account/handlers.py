@@ -31,8 +31,7 @@ async def my_opinions(update: Update, ctx: BotContext) -> None:
         return
     chat_id, resident, lang = who
     if resident is None:
-        await ctx.out.text(chat_id, t(lang, "my_empty"))
-        ctx.done("my_listed")
+        await ctx.say(chat_id, t(lang, "my_empty"), "my_listed")
         return
     deps = ctx.work.deps
     repo = ctx.work.repo(OpinionRepository)
@@ -63,8 +62,7 @@ async def my_opinions(update: Update, ctx: BotContext) -> None:
     draft = await ctx.work.repo(DraftRepository).open_for(resident.id)
     if draft is not None:
         lines.append(t(lang, "my_draft", excerpt=_excerpt(draft.text) or "📷"))
-    await ctx.out.text(chat_id, "\n\n".join(lines))
-    ctx.done("my_listed")
+    await ctx.say(chat_id, "\n\n".join(lines), "my_listed")
 
 
 async def my_data(update: Update, ctx: BotContext) -> None:
@@ -74,8 +72,7 @@ async def my_data(update: Update, ctx: BotContext) -> None:
         return
     chat_id, resident, lang = who
     if resident is None:
-        await ctx.out.text(chat_id, t(lang, "mydata_none"))
-        ctx.done("mydata_none")
+        await ctx.say(chat_id, t(lang, "mydata_none"), "mydata_none")
         return
     data = await ctx.work.service(AccountService).export(resident)
     content = json.dumps(data, ensure_ascii=False, indent=2).encode()
@@ -91,8 +88,7 @@ async def delete_me(update: Update, ctx: BotContext) -> None:
         return
     chat_id, resident, lang = who
     if resident is None:
-        await ctx.out.text(chat_id, t(lang, "nothing_to_delete"))
-        ctx.done("delete_nothing")
+        await ctx.say(chat_id, t(lang, "nothing_to_delete"), "delete_nothing")
         return
     keyboard = [
         [
@@ -100,8 +96,7 @@ async def delete_me(update: Update, ctx: BotContext) -> None:
             Button(t(lang, "btn_delete_no"), KEEP.build("no")),
         ]
     ]
-    await ctx.out.text(chat_id, t(lang, "delete_confirm"), keyboard)
-    ctx.done("delete_asked")
+    await ctx.say(chat_id, t(lang, "delete_confirm"), "delete_asked", keyboard)
 
 
 async def delete_pressed(update: Update, ctx: BotContext) -> None:

@@ -42,8 +42,7 @@ async def start(update: Update, ctx: BotContext) -> None:
         await send_notice(update, ctx, lang)
         ctx.done("notice_shown")
         return
-    await ctx.out.text(chat_id, t(lang, "welcome_back"))
-    ctx.done("welcome_back")
+    await ctx.say(chat_id, t(lang, "welcome_back"), "welcome_back")
 
 
 async def privacy(update: Update, ctx: BotContext) -> None:
@@ -61,14 +60,10 @@ async def privacy(update: Update, ctx: BotContext) -> None:
 
 async def consent_pressed(update: Update, ctx: BotContext) -> None:
     """同意: the first moment anything about the person is stored."""
-    query = update.callback_query
-    chat_id = ctx.chat_id(update)
-    if query is None or chat_id is None:
+    press = await ctx.press(update, AGREE)
+    if press is None:
         return
-    pressed = AGREE.parse(query.data)
-    if pressed is None:
-        await ctx.stale_press(update)
-        return
+    query, chat_id, pressed = press
     lang: Lang = "en" if pressed.word("lang") == "en" else "zh"
     created = await ctx.work.service(ConsentService).consent(query.from_user.id, lang)
     if created is None:
@@ -79,21 +74,16 @@ async def consent_pressed(update: Update, ctx: BotContext) -> None:
     if query.message is not None:
         agreed = notice(ctx.work.settings, lang) + f"\n\n{t(lang, 'btn_agree')}"
         await ctx.out.edit(chat_id, query.message.message_id, agreed)
-    await ctx.out.text(chat_id, t(lang, "consent_thanks"))
-    ctx.done("consented")
+    await ctx.say(chat_id, t(lang, "consent_thanks"), "consented")
 
 
 async def language_pressed(update: Update, ctx: BotContext) -> None:
     """Switch language: the notice in place before consent (nothing stored), else the
     resident's setting."""
-    query = update.callback_query
-    chat_id = ctx.chat_id(update)
-    if query is None or chat_id is None:
+    press = await ctx.press(update, LANGUAGE)
+    if press is None:
         return
-    pressed = LANGUAGE.parse(query.data)
-    if pressed is None:
-        await ctx.stale_press(update)
-        return
+    query, chat_id, pressed = press
     lang: Lang = "en" if pressed.word("lang") == "en" else "zh"
     await ctx.out.answer(chat_id, query.id)
     resident = await ctx.resident(update)
@@ -117,8 +107,7 @@ async def lang_command(update: Update, ctx: BotContext) -> None:
     who = await ctx.who(update)
     if who is None:
         return
-    await ctx.out.text(who.chat_id, t(who.lang, "lang_pick"), language_keyboard())
-    ctx.done("language_asked")
+    await ctx.say(who.chat_id, t(who.lang, "lang_pick"), "language_asked", language_keyboard())
 
 
 async def help_command(update: Update, ctx: BotContext) -> None:
@@ -126,5 +115,4 @@ async def help_command(update: Update, ctx: BotContext) -> None:
     who = await ctx.who(update)
     if who is None:
         return
-    await ctx.out.text(who.chat_id, t(who.lang, "help"))
-    ctx.done("help_shown")
+    await ctx.say(who.chat_id, t(who.lang, "help"), "help_shown")

@@ -30,8 +30,7 @@ async def unsupported(update: Update, ctx: BotContext) -> None:
     resident = await ctx.resident(update)
     lang = ctx.lang(update, resident)
     what = t(lang, _KINDS.get(kind, "kind_other"))
-    await ctx.out.text(chat.id, t(lang, "unsupported", kind=what))
-    ctx.done(f"unsupported_{kind}")
+    await ctx.say(chat.id, t(lang, "unsupported", kind=what), f"unsupported_{kind}")
 
 
 async def unknown_command(update: Update, ctx: BotContext) -> None:
@@ -39,8 +38,7 @@ async def unknown_command(update: Update, ctx: BotContext) -> None:
     who = await ctx.who(update)
     if who is None:
         return
-    await ctx.out.text(who.chat_id, t(who.lang, "unknown_command"))
-    ctx.done("unknown_command")
+    await ctx.say(who.chat_id, t(who.lang, "unknown_command"), "unknown_command")
 
 
 async def stale_button(update: Update, ctx: BotContext) -> None:

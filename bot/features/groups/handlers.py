@@ -24,8 +24,7 @@ async def _group_notice_once(update: Update, ctx: BotContext, chat_id: int, kind
         if username
         else None
     )
-    await ctx.out.text(chat_id, t(lang, "group_notice"), keyboard)
-    ctx.done("group_notice")
+    await ctx.say(chat_id, t(lang, "group_notice"), "group_notice", keyboard)
 
 
 async def not_private(update: Update, ctx: BotContext) -> None:

@@ -208,8 +208,11 @@ async def cancel(update: Update, ctx: BotContext) -> None:
         return
     chat_id, resident, lang = who
     dropped = resident is not None and await ctx.work.service(IntakeService).cancel(resident)
-    await ctx.out.text(chat_id, t(lang, "cancelled" if dropped else "nothing_to_cancel"))
-    ctx.done("draft_cancelled" if dropped else "nothing_to_cancel")
+    await ctx.say(
+        chat_id,
+        t(lang, "cancelled" if dropped else "nothing_to_cancel"),
+        "draft_cancelled" if dropped else "nothing_to_cancel",
+    )
 
 
 async def resume_on_start(update: Update, ctx: BotContext) -> None:
