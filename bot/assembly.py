@@ -25,6 +25,7 @@ from bot.delivery.scheduler import ScheduledJob, Scheduler
 from bot.delivery.sender import Sender
 from bot.deps import Deps, build_deps
 from bot.domain.clock import Clock
+from bot.features.account import AccountService
 from bot.telegram.application import BotApplication, FeatureJob, Features, MenuCommand
 from bot.telegram.dispatch import UpdateDispatcher
 from bot.telegram.work import services_for
@@ -58,6 +59,7 @@ class Runtime:
         self.poller = DurablePoller(
             self.app.bot,
             self.sessions,
+            clock=self.deps.clock,
             timeout=self.settings.poll_timeout,
             on_stored=self.wake_processor.set,
         )
@@ -68,12 +70,14 @@ class Runtime:
             clock,
             on_committed=self.wake_sender.set,
         )
-        self.sender = Sender(self.app.bot, self.sessions, clock)
-        self.maintenance = Maintenance(
-            self.engine, self.sessions, clock, retention_days=self.settings.retention_days
-        )
-        jobs = [self.maintenance.retention_job(), *map(self.scheduled, self.features.jobs)]
+        self.sender = Sender(self.app.bot, self.sessions, clock, on_blocked=self._blocked)
+        self.maintenance = Maintenance(self.engine, self.sessions, clock)
+        jobs = [self.maintenance.pruning_job(), *map(self.scheduled, self.features.jobs)]
         self.scheduler = Scheduler(jobs, self.sessions, clock)
+
+    async def _blocked(self, session: AsyncSession, chat_id: int) -> None:
+        """A 403 on send: whoever that chat is, they blocked the bot."""
+        await services_for(session, self.deps).service(AccountService).set_blocked(chat_id, True)
 
     @property
     def app(self) -> BotApplication:
@@ -134,7 +138,7 @@ class Runtime:
     async def stop(self) -> None:
         """Stop polling, let the update in hand finish, send what is queued, close."""
         self.stopping.set()
-        self.scheduler.stop()
+        await self.scheduler.stop()
         self.wake_processor.set()
         self.wake_sender.set()
         if self.tasks:

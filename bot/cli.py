@@ -113,7 +113,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
 def _emulator_missing() -> str | None:
     """The demo and the emulator need the `emulator` extra; production images do without."""
-    if importlib.util.find_spec("tgemu") is None:
+    if any(importlib.util.find_spec(m) is None for m in ("tgemu", "starlette", "uvicorn")):
         return "the Bot API emulator is not installed: pip install -e '.[emulator]' (or '.[dev]')"
     return None
 

@@ -50,14 +50,14 @@ async def test_inbox_ignores_duplicate_update_ids(
     async with unit_of_work(sessions) as s:
         assert (
             await InboxRepository(s).add_many(
-                [NewUpdate(10, "message", 1, "{}"), NewUpdate(11, "message", 1, "{}")]
+                [NewUpdate(10, "message", 1, "{}"), NewUpdate(11, "message", 1, "{}")], utcnow()
             )
             == 2
         )
     async with unit_of_work(sessions) as s:
         assert (
             await InboxRepository(s).add_many(
-                [NewUpdate(11, "message", 1, "{}"), NewUpdate(12, "message", 1, "{}")]
+                [NewUpdate(11, "message", 1, "{}"), NewUpdate(12, "message", 1, "{}")], utcnow()
             )
             == 1
         )
@@ -70,7 +70,9 @@ async def test_done_inbox_rows_keep_only_id_and_outcome(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     async with unit_of_work(sessions) as s:
-        await InboxRepository(s).add_many([NewUpdate(5, "message", 9, '{"secret": "我的电话"}')])
+        await InboxRepository(s).add_many(
+            [NewUpdate(5, "message", 9, '{"secret": "我的电话"}')], utcnow()
+        )
     async with unit_of_work(sessions) as s:
         row = (await InboxRepository(s).next_pending(utcnow()))[0]
         await InboxRepository(s).mark_done(row.id, "opinion_created", utcnow())
@@ -87,7 +89,7 @@ async def test_rollback_drops_writes_and_queued_messages(
     with pytest.raises(RuntimeError):
         async with unit_of_work(sessions) as s:
             resident = await ResidentRepository(s).consent(42, "zh", "v1", utcnow())
-            await OutboxRepository(s).add(42, "sendMessage", {"text": "hi"})
+            await OutboxRepository(s).add(42, "sendMessage", {"text": "hi"}, now=utcnow())
             assert resident.id
             raise RuntimeError("handler failed")
     async with unit_of_work(sessions) as s:
@@ -100,11 +102,13 @@ async def test_draft_to_opinion_and_erasure(sessions: async_sessionmaker[AsyncSe
         resident = await ResidentRepository(s).consent(7, "zh", "v1", utcnow())
         drafts = DraftRepository(s)
         draft = await drafts.create(
-            resident.id, stage="subdistrict", parts=[DraftPart(1, "凯旋路停车乱")]
+            resident.id, stage="subdistrict", parts=[DraftPart(1, "凯旋路停车乱")], now=utcnow()
         )
         from dataclasses import replace
 
-        draft = await drafts.save(replace(draft, subdistrict="500103008", stage="category"))
+        draft = await drafts.save(
+            replace(draft, subdistrict="500103008", stage="category"), utcnow()
+        )
         opinion = await OpinionRepository(s).create_from_draft(draft, "parking_traffic", utcnow())
         await drafts.delete(draft.id)
         await OpinionRepository(s).add_revision(opinion.id, 1, "凯旋路停车很乱")
@@ -131,16 +135,16 @@ async def test_draft_to_opinion_and_erasure(sessions: async_sessionmaker[AsyncSe
 
 async def test_group_notice_only_once(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with unit_of_work(sessions) as s:
-        assert await GroupChatRepository(s).first_notice(-100, "group") is True
+        assert await GroupChatRepository(s).first_notice(-100, "group", utcnow()) is True
     async with unit_of_work(sessions) as s:
-        assert await GroupChatRepository(s).first_notice(-100, "group") is False
+        assert await GroupChatRepository(s).first_notice(-100, "group", utcnow()) is False
 
 
 async def test_outbox_retry_and_failure(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
-        await out.add(1, "sendMessage", {"text": "a"})
-        await out.add(1, "sendMessage", {"text": "b"})
+        await out.add(1, "sendMessage", {"text": "a"}, now=utcnow())
+        await out.add(1, "sendMessage", {"text": "b"}, now=utcnow())
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
         first, second = await out.due(utcnow())
@@ -158,8 +162,8 @@ async def test_a_waiting_chat_holds_only_itself_even_behind_a_long_queue(
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
         for i in range(30):  # chat 1: a long queue
-            await out.add(1, "sendMessage", {"text": f"a{i}"})
-        await out.add(2, "sendMessage", {"text": "b"})  # chat 2, after all of them
+            await out.add(1, "sendMessage", {"text": f"a{i}"}, now=utcnow())
+        await out.add(2, "sendMessage", {"text": "b"}, now=utcnow())  # chat 2, after all of them
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
         head = (await out.due(utcnow(), limit=1))[0]

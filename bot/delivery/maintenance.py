@@ -1,8 +1,10 @@
-"""Housekeeping: retention, abandoned drafts, old queue rows (an hourly job), the WAL.
+"""Housekeeping of the delivery machinery's own tables, and SQLite's log.
 
-What the privacy notice promises is done here: opinions older than RETENTION_DAYS lose their
-text, photos, location and link to the person (anonymous facts stay); cleared content does
-not linger in SQLite's write-ahead log.
+Hourly (a scheduled job, once across processes): handled inbox rows go after 3 days,
+set-aside ones and final outbox rows after 30, old scheduled-run records too. Every minute:
+the SQLite write-ahead log is checkpointed and cut, so content that was cleared (inbox
+payloads, erased texts) does not linger in it. What the privacy notice promises about
+opinions and drafts is the account feature's job (bot/features/account).
 """
 
 from __future__ import annotations
@@ -21,28 +23,19 @@ from bot.delivery.waiting import sleep_or_stop
 from bot.domain.clock import Clock
 from storage import unit_of_work
 from storage.db import is_sqlite
-from storage.repositories import (
-    DraftRepository,
-    InboxRepository,
-    OpinionRepository,
-    OutboxRepository,
-    ScheduledRunRepository,
-)
+from storage.repositories import InboxRepository, OutboxRepository, ScheduledRunRepository
 
 log = logging.getLogger(__name__)
 
-DRAFT_DAYS = 30
 HANDLED_UPDATE_DAYS = 3  # Telegram never hands out an update again after 24 hours
 SET_ASIDE_DAYS = 30  # time to replay a failed update before its content goes
 
 
 @dataclass(frozen=True)
-class Purged:
-    opinions: int
-    drafts: int
+class Pruned:
     inbox_rows: int
     outbox_rows: int
-    scheduled_runs: int = 0
+    scheduled_runs: int
 
 
 class Maintenance:
@@ -52,28 +45,26 @@ class Maintenance:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         *,
-        retention_days: int,
         purge_every: timedelta = timedelta(hours=1),
         checkpoint_every: float = 60.0,
     ) -> None:
         self.engine = engine
         self.sessions = sessions
         self.clock = clock
-        self.retention = timedelta(days=retention_days)
         self.purge_every = purge_every
         self.checkpoint_every = checkpoint_every
 
-    def retention_job(self) -> ScheduledJob:
-        """The purge, hourly, once across processes; at once on a fresh database."""
-        return ScheduledJob("retention", every(self.purge_every), self._purge, catch_up=True)
+    def pruning_job(self) -> ScheduledJob:
+        """The pruning, hourly, once across processes; at once on a fresh database."""
+        return ScheduledJob("pruning", every(self.purge_every), self._prune, catch_up=True)
 
-    async def _purge(self, session: AsyncSession, slot: datetime) -> None:
-        purged = await purge_in(session, self.clock.now(), self.retention)
-        if any(vars(purged).values()):
-            log.info("retention: %s", purged)
+    async def _prune(self, session: AsyncSession, slot: datetime) -> None:
+        pruned = await prune_in(session, self.clock.now())
+        if any(vars(pruned).values()):
+            log.info("pruned: %s", pruned)
 
     async def run(self, stopping: asyncio.Event) -> None:
-        """Checkpoint the SQLite log every `checkpoint_every` (the purge is a scheduled job)."""
+        """Checkpoint the SQLite log every `checkpoint_every` (pruning is a scheduled job)."""
         while not stopping.is_set():
             try:
                 await self.checkpoint()
@@ -81,10 +72,10 @@ class Maintenance:
                 log.warning("WAL checkpoint postponed: %s", exc)
             await sleep_or_stop(self.checkpoint_every, stopping)
 
-    async def purge(self, now: datetime | None = None) -> Purged:
-        """Everything past its time, in one transaction of its own."""
+    async def purge(self, now: datetime | None = None) -> Pruned:
+        """Prune now, in a transaction of its own."""
         async with unit_of_work(self.sessions) as session:
-            return await purge_in(session, now or self.clock.now(), self.retention)
+            return await prune_in(session, now or self.clock.now())
 
     async def checkpoint(self) -> None:
         """SQLite: move the log into the database and cut it to nothing, so content that
@@ -110,14 +101,12 @@ class Maintenance:
                 log.debug("WAL checkpoint busy; trying again later")
 
 
-async def purge_in(session: AsyncSession, now: datetime, retention: timedelta) -> Purged:
-    """Retention and pruning inside `session`: what the notice promises, and queues' tails."""
-    opinions = await OpinionRepository(session).erase_older_than(now - retention, now)
-    drafts = await DraftRepository(session).delete_older_than(now - timedelta(days=DRAFT_DAYS))
+async def prune_in(session: AsyncSession, now: datetime) -> Pruned:
+    """The queues' tails, inside `session`."""
     inbox = await InboxRepository(session).prune(
         handled_before=now - timedelta(days=HANDLED_UPDATE_DAYS),
         failed_before=now - timedelta(days=SET_ASIDE_DAYS),
     )
     outbox = await OutboxRepository(session).prune_failed(now - timedelta(days=SET_ASIDE_DAYS))
     runs = await ScheduledRunRepository(session).prune(now - timedelta(days=SET_ASIDE_DAYS))
-    return Purged(opinions, drafts, inbox, outbox, runs)
+    return Pruned(inbox, outbox, runs)

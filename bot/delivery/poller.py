@@ -34,6 +34,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.delivery.ratelimit import retry_seconds
 from bot.delivery.waiting import sleep_or_stop
+from bot.domain.clock import Clock
 from storage import unit_of_work
 from storage.repositories import InboxRepository
 from storage.repositories.inbox import NewUpdate
@@ -53,6 +54,10 @@ ALLOWED_UPDATES = [
 #: (Bot.get_updates parses it, and one update it cannot parse would fail the whole batch).
 #: PTB suggests the typed method for known endpoints; here the raw one is the point.
 _RAW_HINT = r"Please use 'Bot\.getUpdates' instead"
+
+
+class _Malformed(Exception):
+    """getUpdates answered with something that is not a list of updates."""
 
 
 def update_kind(update: dict[str, Any]) -> str:
@@ -92,11 +97,13 @@ class DurablePoller:
         bot: Bot,
         sessions: async_sessionmaker[AsyncSession],
         *,
+        clock: Clock,
         timeout: int,
         on_stored: Callable[[], None],
     ) -> None:
         self.bot = bot
         self.sessions = sessions
+        self.clock = clock
         self.timeout = timeout
         self.on_stored = on_stored
 
@@ -111,6 +118,12 @@ class DurablePoller:
         while not stopping.is_set():
             try:
                 updates = await self._poll(offset, stopping)
+            except _Malformed as exc:
+                # A server that answers nonsense is not polled in a tight loop.
+                log.error("getUpdates: %s; retrying in %.0fs", exc, backoff)
+                await sleep_or_stop(backoff, stopping)
+                backoff = min(backoff * 2, 30.0)
+                continue
             except InvalidToken:
                 raise
             except RetryAfter as exc:
@@ -132,12 +145,18 @@ class DurablePoller:
             if not updates:
                 continue
             rows = [row for row in map(to_row, updates) if row is not None]
+            if not rows:
+                # Nothing to store and no update_id to confirm past: wait, do not spin.
+                log.error("getUpdates returned %d entries without an update_id", len(updates))
+                await sleep_or_stop(backoff, stopping)
+                backoff = min(backoff * 2, 30.0)
+                continue
             if len(rows) < len(updates):
                 missing = len(updates) - len(rows)
                 log.error("getUpdates returned %d entries without an update_id", missing)
             try:
                 async with unit_of_work(self.sessions) as session:
-                    await InboxRepository(session).add_many(rows)
+                    await InboxRepository(session).add_many(rows, self.clock.now())
             except (SQLAlchemyError, OSError) as exc:  # asyncpg: ConnectionRefusedError
                 # Not stored, so not confirmed: Telegram hands the same updates out again.
                 log.warning("could not store updates (%s); retrying in %.0fs", exc, backoff)
@@ -146,8 +165,7 @@ class DurablePoller:
                 continue
             self.on_stored()
             # Only now is it safe to confirm them to Telegram (the next call does).
-            if rows:
-                offset = max(r.update_id for r in rows) + 1
+            offset = max(r.update_id for r in rows) + 1
 
     async def _poll(self, offset: int | None, stopping: asyncio.Event) -> list[object]:
         """One getUpdates, as raw JSON; abandoned (nothing returned) if we are asked to stop
@@ -175,6 +193,5 @@ class DurablePoller:
             # revoked (getUpdates itself always exists).
             raise InvalidToken(str(exc)) from exc
         if not isinstance(result, list):
-            log.error("getUpdates answered with a %s, not a list", type(result).__name__)
-            return []
+            raise _Malformed(f"answered with a {type(result).__name__}, not a list")
         return result

@@ -15,6 +15,8 @@ clock moved forward makes work due, a clock moved back makes nothing run twice.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.clock import Clock
@@ -56,6 +58,19 @@ class ScheduledJob:
     #: start counting from now (False: a weekly note deployed on a Wednesday waits for its
     #: next Monday instead of sending last Monday's at once).
     catch_up: bool = False
+
+
+class _SlotTaken(Exception):
+    """Another process claimed the slot first."""
+
+
+async def _claim(runs: ScheduledRunRepository, job: str, slot: datetime, now: datetime) -> None:
+    # Only the claim's own unique-key violation means "taken"; one raised by the job itself
+    # is the job failing, and is reported as such.
+    try:
+        await runs.claim(job, slot, now)
+    except IntegrityError as exc:
+        raise _SlotTaken from exc
 
 
 def latest_slot(trigger: BaseTrigger, after: datetime, now: datetime) -> datetime | None:
@@ -101,12 +116,13 @@ class Scheduler:
         self.clock = clock
         self.tick_every = tick_every
         self._aps: AsyncIOScheduler | None = None
+        self._ticking: asyncio.Task[object] | None = None
 
     def start(self) -> None:
         """Tick now and then every `tick_every`, in the running event loop."""
         aps = AsyncIOScheduler(timezone=UTC)
         aps.add_job(
-            self.tick,
+            self._tick_now,
             IntervalTrigger(seconds=self.tick_every.total_seconds(), timezone=UTC),
             id="tick",
             next_run_time=datetime.now(UTC),
@@ -117,10 +133,23 @@ class Scheduler:
         aps.start()
         self._aps = aps
 
-    def stop(self) -> None:
+    async def stop(self, timeout: float = 15.0) -> None:
+        """No more ticks; a tick under way finishes first (its job's transaction with it)."""
+        if self._aps is not None:
+            self._aps.pause()  # shutdown would cancel the tick under way: wait for it first
+        if self._ticking is not None and not self._ticking.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._ticking), timeout)
         if self._aps is not None:
             self._aps.shutdown(wait=False)
             self._aps = None
+
+    async def _tick_now(self) -> None:
+        self._ticking = asyncio.current_task()
+        try:
+            await self.tick()
+        finally:
+            self._ticking = None
 
     async def tick(self) -> list[str]:
         """Run every job that is due now; returns the names of those that ran."""
@@ -129,8 +158,8 @@ class Scheduler:
             try:
                 if await self.run_if_due(job):
                     ran.append(job.name)
-            except (SQLAlchemyError, OSError) as exc:
-                log.warning("scheduled job %s postponed: %s", job.name, exc)
+            except (OperationalError, InterfaceError, OSError) as exc:
+                log.warning("scheduled job %s postponed, database unavailable: %s", job.name, exc)
             except Exception:  # a failing job must not stop the others or the ticks
                 log.exception("scheduled job %s failed; tried again at the next tick", job.name)
         return ran
@@ -142,14 +171,14 @@ class Scheduler:
                 runs = ScheduledRunRepository(session)
                 last = await runs.last_slot(job.name)
                 if last is None and not job.catch_up:
-                    await runs.claim(job.name, now, now)  # start counting from now
+                    await _claim(runs, job.name, now, now)  # start counting from now
                     return False
                 slot = latest_slot(job.trigger, last or now - _FIRST_LOOKBACK, now)
                 if slot is None:
                     return False
-                await runs.claim(job.name, slot, now)
+                await _claim(runs, job.name, slot, now)
                 await job.run(session, slot)
-        except IntegrityError:
+        except _SlotTaken:
             log.debug("scheduled job %s: another process took this slot", job.name)
             return False
         log.info("scheduled job %s ran for %s", job.name, slot.isoformat())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,13 +25,15 @@ from bot.delivery.waiting import sleep_or_stop, wait_for_wake
 from bot.domain.clock import Clock
 from storage import unit_of_work
 from storage.records import OutboxRecord
-from storage.repositories import OutboxRepository, ResidentRepository
+from storage.repositories import OutboxRepository
 
 log = logging.getLogger(__name__)
 
 #: Bad requests that mean "already as you want it": nothing to retry, nothing lost.
 _HARMLESS = ("message is not modified", "query is too old", "query id is invalid")
 GIVE_UP_AFTER = timedelta(days=1)
+
+OnBlocked = Callable[[AsyncSession, int], Awaitable[None]]
 BATCH = 200
 
 
@@ -50,9 +53,12 @@ class Sender:
         clock: Clock,
         *,
         chats_at_once: int = 16,
+        on_blocked: OnBlocked | None = None,
     ) -> None:
         self.bot = bot
         self.sessions = sessions
+        #: Told, in the transaction that records it, that a chat blocked the bot (403).
+        self.on_blocked = on_blocked
         self.clock = clock
         self.limit = asyncio.Semaphore(chats_at_once)
         self.next_retry: datetime | None = None
@@ -144,10 +150,10 @@ class Sender:
             now = self.clock.now()
             for row_id, wait, error in results.retry:
                 await outbox.retry_later(row_id, now + timedelta(seconds=wait), error)
-            residents = ResidentRepository(session)
             for chat_id in results.blocked_chats:
-                await residents.set_blocked(chat_id, now)
                 await outbox.drop_pending_for_chat(chat_id, "403 blocked by the user")
+                if self.on_blocked is not None:
+                    await self.on_blocked(session, chat_id)
 
     async def _call(self, row: OutboxRecord) -> None:
         call = METHODS.get(row.method)

@@ -20,10 +20,10 @@ MAX_ROW_ID = 2**31 - 1
 
 @dataclass(frozen=True)
 class Id:
-    """A row id: 1 … 2³¹-1."""
+    """A row id: 1 … 2³¹-1, written as built (no leading zeros: "007" is not 7)."""
 
     name: str
-    regex = r"[0-9]{1,10}"
+    regex = r"[1-9][0-9]{0,9}"
 
     def accepts(self, raw: str) -> bool:
         return 1 <= int(raw) <= MAX_ROW_ID

@@ -21,8 +21,14 @@ from bot.telegram.work import services_for
 
 log = logging.getLogger(__name__)
 
-#: Update kinds whose object carries the chat (message-like) or the person (a press).
-_MESSAGE_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
+#: Update kinds whose object carries the chat and the person directly.
+_MESSAGE_KINDS = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "my_chat_member",
+)
 
 
 class UpdateDispatcher:

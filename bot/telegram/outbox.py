@@ -20,6 +20,7 @@ from bot.delivery.methods import (
     SEND_MESSAGE,
     SEND_PHOTO,
 )
+from bot.domain.clock import Clock
 from bot.telegram.html import MAX_CAPTION, MAX_TEXT, split_html, visible_length
 from bot.telegram.keyboards import Keyboard, keyboard_markup
 from storage.repositories import OutboxRepository
@@ -31,8 +32,14 @@ MAX_ANSWER = 200
 class Outbox:
     """Queue of calls to Telegram for the current unit of work."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._repo = OutboxRepository(session)
+        self._clock = clock
+
+    async def _add(
+        self, chat_id: int, method: str, payload: dict[str, Any], content: bytes | None = None
+    ) -> None:
+        await self._repo.add(chat_id, method, payload, content, now=self._clock.now())
 
     async def text(self, chat_id: int, html: str, keyboard: Keyboard | None = None) -> None:
         """Send HTML text; long texts go as several messages, the keyboard on the last."""
@@ -41,7 +48,7 @@ class Outbox:
             payload: dict[str, Any] = {"text": part, "parse_mode": "HTML"}
             if keyboard and i == len(parts) - 1:
                 payload["reply_markup"] = keyboard_markup(keyboard)
-            await self._repo.add(chat_id, SEND_MESSAGE, payload)
+            await self._add(chat_id, SEND_MESSAGE, payload)
 
     async def edit(
         self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None
@@ -49,7 +56,7 @@ class Outbox:
         payload: dict[str, Any] = {"message_id": message_id, "text": html, "parse_mode": "HTML"}
         if keyboard:
             payload["reply_markup"] = keyboard_markup(keyboard)
-        await self._repo.add(chat_id, EDIT_MESSAGE_TEXT, payload)
+        await self._add(chat_id, EDIT_MESSAGE_TEXT, payload)
 
     async def answer(
         self, chat_id: int, query_id: str, text: str | None = None, *, alert: bool = False
@@ -57,7 +64,7 @@ class Outbox:
         payload: dict[str, Any] = {"callback_query_id": query_id, "show_alert": alert}
         if text:
             payload["text"] = text[:MAX_ANSWER]
-        await self._repo.add(chat_id, ANSWER_CALLBACK_QUERY, payload)
+        await self._add(chat_id, ANSWER_CALLBACK_QUERY, payload)
 
     async def document(
         self, chat_id: int, filename: str, content: bytes, caption_html: str | None = None
@@ -82,7 +89,7 @@ class Outbox:
                 raise ValueError(f"caption over Telegram's {MAX_CAPTION} characters")
             payload["caption"] = caption
             payload["parse_mode"] = "HTML"
-        await self._repo.add(chat_id, method, payload, file_content=content)
+        await self._add(chat_id, method, payload, content)
 
     async def drop_pending(self, chat_id: int, reason: str) -> int:
         """Nothing more can reach this chat: give up what is still queued for it."""

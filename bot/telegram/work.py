@@ -37,7 +37,7 @@ class Work:
     def __init__(self, session: AsyncSession, deps: Deps) -> None:
         self.session = session
         self.deps = deps
-        self.out = Outbox(session)
+        self.out = Outbox(session, deps.clock)
         self._made: dict[type[Any], object] = {}
 
     @property

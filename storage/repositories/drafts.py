@@ -57,6 +57,7 @@ class DraftRepository:
         longitude: float | None = None,
         suggested_subdistrict: str | None = None,
         suggestion_confidence: float | None = None,
+        now: datetime,
     ) -> DraftRecord:
         row = Draft(
             resident_id=resident_id,
@@ -68,12 +69,14 @@ class DraftRepository:
             suggested_subdistrict=suggested_subdistrict,
             suggestion_confidence=suggestion_confidence,
             subdistrict_unsure=False,
+            created_at=now,
+            updated_at=now,
         )
         self.session.add(row)
         await self.session.flush()
         return _record(row)
 
-    async def save(self, draft: DraftRecord) -> DraftRecord:
+    async def save(self, draft: DraftRecord, now: datetime) -> DraftRecord:
         """Write every field of `draft` (a replaced copy of one read in this session)."""
         row = await self.session.get(Draft, draft.id)
         if row is None:
@@ -88,6 +91,7 @@ class DraftRepository:
         row.subdistrict = draft.subdistrict
         row.subdistrict_unsure = draft.subdistrict_unsure
         row.suggested_category = draft.suggested_category
+        row.updated_at = now
         await self.session.flush()
         return _record(row)
 

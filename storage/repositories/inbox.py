@@ -32,14 +32,14 @@ class InboxRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def add_many(self, updates: Sequence[NewUpdate]) -> int:
+    async def add_many(self, updates: Sequence[NewUpdate], now: datetime) -> int:
         """Store updates; ones already stored (same update_id) are ignored.
 
         Returns how many were new.
         """
         if not updates:
             return 0
-        rows = [u._asdict() for u in updates]
+        rows = [{**u._asdict(), "received_at": now} for u in updates]
         dialect = self.session.get_bind().dialect.name
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
         stmt = (

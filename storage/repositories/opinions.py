@@ -131,7 +131,7 @@ class OpinionRepository:
         result = await self.session.execute(
             update(Opinion)
             .where(Opinion.created_at < before, Opinion.erased_at.is_(None))
-            .values(**_ERASED, erased_at=now)
+            .values(**_ERASED, erased_at=now, updated_at=now)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -141,7 +141,9 @@ class OpinionRepository:
                 delete(OpinionRevision).where(OpinionRevision.opinion_id.in_(ids))
             )
             await self.session.execute(
-                update(Opinion).where(Opinion.id.in_(ids)).values(**_ERASED, erased_at=now)
+                update(Opinion)
+                .where(Opinion.id.in_(ids))
+                .values(**_ERASED, erased_at=now, updated_at=now)
             )
         return len(ids)
 

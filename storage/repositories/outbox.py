@@ -24,10 +24,16 @@ class OutboxRepository:
         method: str,
         payload: dict[str, Any],
         file_content: bytes | None = None,
+        *,
+        now: datetime,
     ) -> None:
         self.session.add(
             OutboxMessage(
-                chat_id=chat_id, method=method, payload=payload, file_content=file_content
+                chat_id=chat_id,
+                method=method,
+                payload=payload,
+                file_content=file_content,
+                created_at=now,
             )
         )
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.delivery.scheduler import ScheduledJob, Scheduler, every, latest_slot
@@ -165,10 +167,43 @@ async def test_apscheduler_drives_the_ticks(sessions: async_sessionmaker[AsyncSe
                 break
             await asyncio.sleep(0.02)
     finally:
-        scheduler.stop()
+        await scheduler.stop()
     assert runs == [T0.replace(minute=0), T0.replace(hour=7, minute=0)]
 
 
 def test_job_names_are_unique(sessions: async_sessionmaker[AsyncSession]) -> None:
     with pytest.raises(ValueError, match="unique"):
         Scheduler([_job([]), _job([])], sessions, ManualClock(T0))
+
+
+async def test_a_job_failing_on_a_unique_key_of_its_own_is_reported_not_taken_for_a_rival(
+    sessions: async_sessionmaker[AsyncSession], caplog: pytest.LogCaptureFixture
+) -> None:
+    async def collide(session: AsyncSession, slot: datetime) -> None:
+        raise IntegrityError("INSERT …", None, ValueError("duplicate key in the job's table"))
+
+    scheduler = Scheduler(
+        [ScheduledJob("colliding", HOURLY, collide, catch_up=True)], sessions, ManualClock(T0)
+    )
+    with caplog.at_level(logging.ERROR):
+        assert await scheduler.tick() == []
+    assert any("colliding failed" in r.getMessage() for r in caplog.records)
+    assert await _recorded(sessions) == 0  # its claim rolled back: tried at the next tick
+
+
+async def test_stop_waits_for_the_tick_under_way(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    finished: list[datetime] = []
+
+    async def slow(session: AsyncSession, slot: datetime) -> None:
+        await asyncio.sleep(0.3)
+        finished.append(slot)
+
+    scheduler = Scheduler(
+        [ScheduledJob("slow", HOURLY, slow, catch_up=True)], sessions, ManualClock(T0)
+    )
+    scheduler.start()
+    await asyncio.sleep(0.1)  # the first tick is under way
+    await scheduler.stop()
+    assert finished == [T0.replace(minute=0)]

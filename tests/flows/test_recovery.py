@@ -117,7 +117,9 @@ async def test_a_late_duplicate_of_a_handled_update_changes_nothing(
             },
         }
         async with unit_of_work(runtime.sessions) as s:
-            await InboxRepository(s).add_many([NewUpdate(1, "message", uid, json.dumps(raw))])
+            await InboxRepository(s).add_many(
+                [NewUpdate(1, "message", uid, json.dumps(raw))], utcnow()
+            )
         async with unit_of_work(runtime.sessions) as s:
             [row] = await InboxRepository(s).next_pending(utcnow())
         assert await runtime.processor.process(row) is True

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.features.account import AccountService
+from bot.features.account.service import Expired
+from bot.telegram.work import services_for
 from storage.models import Draft, InboxUpdate, Opinion, utcnow
 from tests.flows.conftest import BotUnderTest, Resident
 
@@ -24,6 +27,14 @@ def on_disk(b: BotUnderTest, needle: str) -> list[str]:
         if f.exists() and needle.encode() in f.read_bytes():
             found.append(f.name)
     return found
+
+
+async def expire(b: BotUnderTest, now: datetime) -> Expired:
+    """The account feature's retention, as its scheduled job runs it."""
+    expired: Expired = await b.query(
+        lambda s: services_for(s, b.runtime.deps).service(AccountService).purge_expired(now)
+    )
+    return expired
 
 
 async def test_text_before_consent_and_erased_texts_leave_no_trace_on_disk(
@@ -49,8 +60,9 @@ async def test_retention_keeps_only_anonymous_facts(
     await r.say("这条草稿一直没有提交")
     await bot.settle()
     later = utcnow() + timedelta(days=bot.settings.retention_days + 1)
-    purged = await bot.runtime.maintenance.purge(now=later)
-    assert purged.opinions == 1 and purged.drafts == 1 and purged.inbox_rows > 0
+    purged = await expire(bot, later)
+    pruned = await bot.runtime.maintenance.purge(now=later)
+    assert purged.opinions == 1 and purged.drafts == 1 and pruned.inbox_rows > 0
     [op] = list(await bot.query(lambda s: s.scalars(select(Opinion))))
     assert op.text is None and op.resident_id is None and op.erased_at is not None
     assert op.subdistrict is not None and op.category
@@ -62,7 +74,8 @@ async def test_recent_data_is_left_alone(bot: BotUnderTest, resident: NewResiden
     r = await resident()
     await r.submit("十八梯路灯坏了")
     await bot.settle()
-    purged = await bot.runtime.maintenance.purge()
-    assert purged.opinions == 0 and purged.drafts == 0 and purged.inbox_rows == 0
+    purged = await expire(bot, utcnow())
+    pruned = await bot.runtime.maintenance.purge()
+    assert purged.opinions == 0 and purged.drafts == 0 and pruned.inbox_rows == 0
     [op] = list(await bot.query(lambda s: s.scalars(select(Opinion))))
     assert op.text == "十八梯路灯坏了"

@@ -14,13 +14,13 @@ from storage.repositories import ResidentRepository
 from tests.flows.conftest import BotUnderTest, Resident
 
 
-async def test_retention_runs_as_a_scheduled_job_at_start(bot: BotUnderTest) -> None:
+async def test_retention_and_pruning_run_as_scheduled_jobs_at_start(bot: BotUnderTest) -> None:
     for _ in range(100):
-        jobs = await bot.query(lambda s: s.scalars(select(ScheduledRun.job)))
-        if "retention" in list(jobs):
+        jobs = set(await bot.query(lambda s: s.scalars(select(ScheduledRun.job))))
+        if {"retention", "pruning"} <= jobs:
             return
         await asyncio.sleep(0.05)
-    raise AssertionError("the retention job did not run at start")
+    raise AssertionError(f"the retention and pruning jobs did not run at start: {jobs}")
 
 
 async def test_a_feature_job_gets_the_unit_of_work_a_handler_gets(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.domain.clock import utcnow
+from bot.domain.clock import SystemClock, utcnow
 from bot.telegram.html import visible_length
 from bot.telegram.keyboards import Button, keyboard_markup
 from bot.telegram.outbox import Outbox
@@ -26,7 +26,7 @@ async def test_long_texts_are_split_with_the_keyboard_on_the_last_part(
 ) -> None:
     body = "\n".join(f"<b>第{i}条</b> 凯旋路 &amp; 十八梯" for i in range(600))
     async with unit_of_work(sessions) as s:
-        await Outbox(s).text(1, body, [[Button("👉 南纪门街道", "sd:1:5")]])
+        await Outbox(s, SystemClock()).text(1, body, [[Button("👉 南纪门街道", "sd:1:5")]])
     async with unit_of_work(sessions) as s:
         queued = await OutboxRepository(s).due(utcnow(), limit=50)
     assert len(queued) > 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from telegram import Update
 
@@ -116,7 +117,9 @@ async def delete_pressed(update: Update, ctx: BotContext) -> None:
             await out.text(chat_id, t(lang, key, **values))
 
     keep, erase = KEEP.parse(query.data), ERASE.parse(query.data)
-    if keep is None and erase is None:
+    # An erase press for a number that is no account (too large, "007"…) is answered like
+    # one for another account; anything else is not an erase button at all.
+    if keep is None and erase is None and not re.fullmatch(r"del:yes:\d+", query.data or ""):
         await ctx.stale_press(update)
         return
     if keep is not None:

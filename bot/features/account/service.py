@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Self
 
 from bot.domain import reference_number
 from bot.domain.clock import Clock
-from bot.features.consent import CONSENT_VERSION
+from bot.features.consent.service import CONSENT_VERSION
 from bot.telegram.work import Work
 from storage.records import ResidentRecord
 from storage.repositories import (
@@ -15,6 +17,15 @@ from storage.repositories import (
     OpinionRepository,
     ResidentRepository,
 )
+
+#: A draft left this long without a word is abandoned.
+DRAFT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Expired:
+    opinions: int
+    drafts: int
 
 
 class AccountService:
@@ -28,6 +39,7 @@ class AccountService:
         clock: Clock,
         reference_prefix: str,
         notice_version: str,
+        retention_days: int,
     ) -> None:
         self.residents = residents
         self.opinions = opinions
@@ -36,6 +48,7 @@ class AccountService:
         self.clock = clock
         self.prefix = reference_prefix
         self.notice_version = notice_version
+        self.retention = timedelta(days=retention_days)
 
     @classmethod
     def from_work(cls, work: Work) -> Self:
@@ -47,10 +60,18 @@ class AccountService:
             clock=work.clock,
             reference_prefix=work.district.reference_prefix,
             notice_version=CONSENT_VERSION,
+            retention_days=work.settings.retention_days,
         )
 
     async def set_blocked(self, telegram_id: int, blocked: bool) -> None:
         await self.residents.set_blocked(telegram_id, self.clock.now() if blocked else None)
+
+    async def purge_expired(self, now: datetime) -> Expired:
+        """What the privacy notice promises: opinions older than the retention keep only
+        their anonymous facts; drafts nobody touched for DRAFT_DAYS go."""
+        opinions = await self.opinions.erase_older_than(now - self.retention, now)
+        drafts = await self.drafts.delete_older_than(now - timedelta(days=DRAFT_DAYS))
+        return Expired(opinions, drafts)
 
     async def erase(self, resident: ResidentRecord) -> int:
         """Erase identity and texts; keep only anonymous facts. Returns opinions touched."""

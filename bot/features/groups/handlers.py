@@ -14,7 +14,7 @@ from storage.repositories import GroupChatRepository
 
 async def _group_notice_once(update: Update, ctx: BotContext, chat_id: int, kind: str) -> None:
     """Point a group or channel to the private chat, the first time only."""
-    if not await ctx.work.repo(GroupChatRepository).first_notice(chat_id, kind):
+    if not await ctx.work.repo(GroupChatRepository).first_notice(chat_id, kind, ctx.work.now()):
         ctx.done("group_ignored")
         return
     lang = ctx.lang(update, None)

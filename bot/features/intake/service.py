@@ -155,6 +155,7 @@ class IntakeService:
                 parts=[DraftPart(message_id, text)],
                 suggested_subdistrict=code,
                 suggestion_confidence=confidence,
+                now=self.clock.now(),
             )
             return Ask(draft, SUBDISTRICT, text_guess)
         return await self._append(draft, message_id, text)
@@ -177,6 +178,7 @@ class IntakeService:
                 stage=SUBDISTRICT if check.ok else NEED_TEXT,
                 parts=parts,
                 photo_file_ids=[file_id],
+                now=self.clock.now(),
             )
             if not check.ok:
                 return Ask(draft, NEED_TEXT, note="photo")
@@ -184,7 +186,7 @@ class IntakeService:
         if check.ok and draft.parts and len(draft.text) + 1 + len(text) > self.max_chars:
             return Rejected("append_too_long", 0, self.max_chars)  # the photo is not kept
         draft = await self.drafts.save(
-            replace(draft, photo_file_ids=(*draft.photo_file_ids, file_id))
+            replace(draft, photo_file_ids=(*draft.photo_file_ids, file_id)), self.clock.now()
         )
         if check.ok:
             return await self._append(draft, message_id, text)
@@ -199,10 +201,16 @@ class IntakeService:
             if limited:
                 return limited
             draft = await self.drafts.create(
-                resident.id, stage=NEED_TEXT, latitude=latitude, longitude=longitude
+                resident.id,
+                stage=NEED_TEXT,
+                latitude=latitude,
+                longitude=longitude,
+                now=self.clock.now(),
             )
             return Ask(draft, NEED_TEXT, location_guess=self._locate(draft), note="location")
-        draft = await self.drafts.save(replace(draft, latitude=latitude, longitude=longitude))
+        draft = await self.drafts.save(
+            replace(draft, latitude=latitude, longitude=longitude), self.clock.now()
+        )
         if draft.stage == SUBDISTRICT:
             return await self._ask_subdistrict(draft, note="location_added")
         return await self._reask(draft, note="location_added")
@@ -221,7 +229,7 @@ class IntakeService:
             )
             if len("\n".join(p.text for p in parts)) > self.max_chars:
                 return Rejected("append_too_long", 0, self.max_chars)
-            draft = await self.drafts.save(replace(draft, parts=parts))
+            draft = await self.drafts.save(replace(draft, parts=parts), self.clock.now())
             if draft.stage == SUBDISTRICT:
                 return await self._ask_subdistrict(draft, note="edited")
             return await self._reask(draft, note="edited")
@@ -259,7 +267,8 @@ class IntakeService:
                 subdistrict=code,
                 subdistrict_unsure=unsure,
                 suggested_category=suggest_category(draft.text).key,
-            )
+            ),
+            self.clock.now(),
         )
         return Ask(draft, CATEGORY, category_guess=suggest_category(draft.text))
 
@@ -311,7 +320,8 @@ class IntakeService:
                 draft,
                 parts=(*draft.parts, DraftPart(message_id, text)),
                 stage=SUBDISTRICT if was_waiting else draft.stage,
-            )
+            ),
+            self.clock.now(),
         )
         if draft.stage == SUBDISTRICT:
             return await self._ask_subdistrict(draft, note=None if was_waiting else "appended")
@@ -323,7 +333,8 @@ class IntakeService:
         code, confidence = best_suggestion(text_guess, location_guess)
         if (code, confidence) != (draft.suggested_subdistrict, draft.suggestion_confidence):
             draft = await self.drafts.save(
-                replace(draft, suggested_subdistrict=code, suggestion_confidence=confidence)
+                replace(draft, suggested_subdistrict=code, suggestion_confidence=confidence),
+                self.clock.now(),
             )
         return Ask(draft, SUBDISTRICT, text_guess, location_guess, note=note)
 
