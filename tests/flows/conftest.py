@@ -192,3 +192,11 @@ async def admin_who_started(b: BotUnderTest, user_id: int) -> Resident:
     admin = Resident(b, user_id)
     await admin.command("start")
     return admin
+
+
+async def consented_resident(b: BotUnderTest, user_id: int) -> Resident:
+    """A resident of the bot under test who pressed 同意."""
+    await b.client.create_user(user_id, first_name="居民")
+    r = Resident(b, user_id)
+    await r.consent()
+    return r

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from storage.models import Opinion, OutboxMessage
 from storage.models import Resident as ResidentRow
-from tests.flows.conftest import BotUnderTest, Resident
+from tests.flows.conftest import BotUnderTest, Resident, consented_resident
 
 NewResident = Callable[..., Awaitable[Resident]]
 
@@ -80,9 +80,7 @@ async def test_whole_flow_on_postgres(
 
     await _reset_postgres(postgres_server)
     b = await start_bot(database_url=postgres_server)
-    await b.client.create_user(7_000_001, first_name="居民")
-    r = Resident(b, 7_000_001)
-    await r.consent()
+    r = await consented_resident(b, 7_000_001)
     receipt = await r.submit("洪崖洞周边周末垃圾没人收")
     assert "YZ-000001" in (receipt[-1].text or "") and "解放碑街道" in (receipt[-1].text or "")
     await b.restart()

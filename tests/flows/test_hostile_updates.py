@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from storage.models import InboxUpdate, Opinion
-from tests.flows.conftest import BotUnderTest, Resident, admin_who_started
+from tests.flows.conftest import BotUnderTest, admin_who_started, consented_resident
 
 StartBot = Callable[..., Awaitable[BotUnderTest]]
 
@@ -42,9 +42,7 @@ async def test_an_update_the_library_cannot_parse_is_set_aside_and_intake_goes_o
     admin_id, resident_id = 7_991_001, 7_991_002
     b = await start_bot(admin_ids=str(admin_id))
     await admin_who_started(b, admin_id)
-    await b.client.create_user(resident_id, first_name="居民")
-    r = Resident(b, resident_id)
-    await r.consent()
+    r = await consented_resident(b, resident_id)
 
     before = await b.client.cursor()
     update_id = await b.client.raw_update(
@@ -93,9 +91,7 @@ async def test_button_ids_beyond_the_database_range_get_the_polite_alert(
     admin_id = 7_991_010
     b = await start_bot(database_url=database_url, admin_ids=str(admin_id))
     await admin_who_started(b, admin_id)
-    await b.client.create_user(7_991_011, first_name="居民")
-    r = Resident(b, 7_991_011)
-    await r.consent()
+    r = await consented_resident(b, 7_991_011)
     asked = await r.say("凯旋路停车乱")
     before = await b.client.cursor()
     for data in [

@@ -19,7 +19,7 @@ from storage import unit_of_work
 from storage.models import Draft, InboxUpdate, OutboxMessage, utcnow
 from storage.repositories import InboxRepository, ResidentRepository
 from storage.repositories.inbox import NewUpdate
-from tests.flows.conftest import BotUnderTest, Resident, admin_who_started
+from tests.flows.conftest import BotUnderTest, Resident, admin_who_started, consented_resident
 
 NewResident = Callable[..., Awaitable[Resident]]
 
@@ -219,9 +219,7 @@ async def test_a_photo_whose_caption_is_refused_is_not_kept(
     start_bot: Callable[..., Awaitable[BotUnderTest]],
 ) -> None:
     b = await start_bot(opinion_max_chars=60)
-    await b.client.create_user(7_900_001, first_name="居民")
-    r = Resident(b, 7_900_001)
-    await r.consent()
+    r = await consented_resident(b, 7_900_001)
     await r.say("凯旋路停车太乱" * 5)
     told = await r.replies(r.c.send_photo(r.id, caption="补充" * 20))
     assert "没有加进去" in (told[-1].text or "")
@@ -239,9 +237,7 @@ async def test_the_bot_survives_postgres_dropping_its_connections(
 
     await _reset_postgres(postgres_server)
     b = await start_bot(database_url=postgres_server)
-    await b.client.create_user(7_950_001, first_name="居民")
-    r = Resident(b, 7_950_001)
-    await r.consent()
+    r = await consented_resident(b, 7_950_001)
     admin = await asyncpg.connect(_asyncpg_dsn(postgres_server, "postgres"))
     try:
         name = postgres_server.rsplit("/", 1)[1]
@@ -262,9 +258,7 @@ async def test_admins_hear_of_a_set_aside_update_without_its_content(
     admin_id, resident_id = 7_990_001, 7_990_002
     b = await start_bot(admin_ids=str(admin_id))
     await admin_who_started(b, admin_id)
-    await b.client.create_user(resident_id, first_name="居民")
-    r = Resident(b, resident_id)
-    await r.consent()
+    r = await consented_resident(b, resident_id)
     install_failure(b, times=None)
     before = await b.client.cursor()
     await r.say("凯旋路停车乱 boom 私密")
@@ -323,9 +317,7 @@ async def test_the_bot_waits_out_postgres_refusing_connections(
     await proxy.start()
     via_proxy = url.set(port=proxy.port).render_as_string(hide_password=False)
     b = await start_bot(database_url=via_proxy)
-    await b.client.create_user(7_960_001, first_name="居民")
-    r = Resident(b, 7_960_001)
-    await r.consent()
+    r = await consented_resident(b, 7_960_001)
     await proxy.down()  # the database is gone: connections cut, new ones refused
     sent = await r.c.send_text(r.id, "洪崖洞周边垃圾没人收")
     await asyncio.sleep(3)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Self
 
@@ -28,27 +28,17 @@ class Expired:
     drafts: int
 
 
+@dataclass
 class AccountService:
-    def __init__(
-        self,
-        residents: ResidentRepository,
-        opinions: OpinionRepository,
-        drafts: DraftRepository,
-        inbox: InboxRepository,
-        *,
-        clock: Clock,
-        reference_prefix: str,
-        notice_version: str,
-        retention_days: int,
-    ) -> None:
-        self.residents = residents
-        self.opinions = opinions
-        self.drafts = drafts
-        self.inbox = inbox
-        self.clock = clock
-        self.prefix = reference_prefix
-        self.notice_version = notice_version
-        self.retention = timedelta(days=retention_days)
+    residents: ResidentRepository
+    opinions: OpinionRepository
+    drafts: DraftRepository
+    inbox: InboxRepository
+    _: KW_ONLY
+    clock: Clock
+    reference_prefix: str
+    notice_version: str
+    retention_days: int
 
     @classmethod
     def from_work(cls, work: Work) -> Self:
@@ -69,7 +59,9 @@ class AccountService:
     async def purge_expired(self, now: datetime) -> Expired:
         """What the privacy notice promises: opinions older than the retention keep only
         their anonymous facts; drafts nobody touched for DRAFT_DAYS go."""
-        opinions = await self.opinions.erase_older_than(now - self.retention, now)
+        opinions = await self.opinions.erase_older_than(
+            now - timedelta(days=self.retention_days), now
+        )
         drafts = await self.drafts.delete_older_than(now - timedelta(days=DRAFT_DAYS))
         return Expired(opinions, drafts)
 
@@ -106,7 +98,7 @@ class AccountService:
             },
             "opinions": [
                 {
-                    "reference": reference_number(self.prefix, op.id),
+                    "reference": reference_number(self.reference_prefix, op.id),
                     "text": op.text,
                     "subdistrict_code": op.subdistrict,
                     "category": op.category,

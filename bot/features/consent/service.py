@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Self
 
 from bot.domain.clock import Clock
@@ -13,10 +14,10 @@ from storage.repositories import ResidentRepository
 CONSENT_VERSION = "2026-11"
 
 
+@dataclass
 class ConsentService:
-    def __init__(self, residents: ResidentRepository, clock: Clock) -> None:
-        self.residents = residents
-        self.clock = clock
+    residents: ResidentRepository
+    clock: Clock
 
     @classmethod
     def from_work(cls, work: Work) -> Self:

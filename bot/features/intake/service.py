@@ -5,7 +5,7 @@ Plain logic over repositories; the Telegram layer turns the results into message
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Self
 
@@ -106,23 +106,15 @@ def best_suggestion(
     return code, confidence
 
 
+@dataclass
 class IntakeService:
-    def __init__(
-        self,
-        drafts: DraftRepository,
-        opinions: OpinionRepository,
-        district: District,
-        *,
-        clock: Clock,
-        max_chars: int,
-        per_hour: int,
-    ) -> None:
-        self.drafts = drafts
-        self.opinions = opinions
-        self.district = district
-        self.clock = clock
-        self.max_chars = max_chars
-        self.per_hour = per_hour
+    drafts: DraftRepository
+    opinions: OpinionRepository
+    district: District
+    _: KW_ONLY
+    clock: Clock
+    max_chars: int
+    per_hour: int
 
     @classmethod
     def from_work(cls, work: Work) -> Self:
