@@ -5,7 +5,6 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
-from bot.delivery.ratelimit import MessageRateLimiter
 from bot.features import account, consent, fallbacks, groups, intake
 from bot.telegram.application import BotApplication, Features
 from bot.telegram.context import BotContext
@@ -17,9 +16,8 @@ def build_application(settings: Settings) -> Features:
 
     Updates reach it from the durable inbox (bot.delivery.processor), never from PTB's poller.
     """
-    # 0 lifts the throttle; the limiter still waits out 429s (max_retries) before the
-    # sender reschedules what keeps failing.
-    rate = settings.send_rate_per_second or 1_000_000
+    # No PTB rate limiter: the sender (bot.delivery.sender) paces every message itself, per
+    # chat and overall, and handles 429s; a second limiter would hide them from it.
     app: BotApplication = (
         Application.builder()
         .token(settings.token())
@@ -28,9 +26,6 @@ def build_application(settings: Settings) -> Features:
         .updater(None)
         .job_queue(None)
         .context_types(ContextTypes(context=BotContext))
-        .rate_limiter(
-            MessageRateLimiter(overall_max_rate=rate, overall_time_period=1, max_retries=2)
-        )
         .build()
     )
     features = Features(app, settings)

@@ -70,7 +70,13 @@ class Runtime:
             clock,
             on_committed=self.wake_sender.set,
         )
-        self.sender = Sender(self.app.bot, self.sessions, clock, on_blocked=self._blocked)
+        self.sender = Sender(
+            self.app.bot,
+            self.sessions,
+            clock,
+            per_second=self.settings.send_rate_per_second,
+            on_blocked=self._blocked,
+        )
         self.maintenance = Maintenance(self.engine, self.sessions, clock)
         jobs = [self.maintenance.pruning_job(), *map(self.scheduled, self.features.jobs)]
         self.scheduler = Scheduler(jobs, self.sessions, clock)

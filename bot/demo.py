@@ -21,7 +21,7 @@ from bot.domain import reference_number
 from bot.telegram.labels import subdistrict_name
 from storage import unit_of_work
 from storage.models import Opinion
-from storage.repositories import InboxRepository
+from storage.repositories import InboxRepository, OutboxRepository
 from tgemu import EmulatorClient, EmulatorServer
 from tgemu.client_types import ChatMessage
 
@@ -38,8 +38,25 @@ def _show_bot(message: ChatMessage) -> None:
         print("      " + "  ".join(f"[{b.text}]" for b in row))
 
 
+async def _settled(runtime: Runtime, timeout: float = 15) -> None:
+    """Until the bot has handled every update and sent every reply. A second message to one
+    chat leaves a second after the first (Telegram's pace), so a quiet moment is not enough."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        async with unit_of_work(runtime.sessions) as session:
+            inbox = await InboxRepository(session).counts()
+            outbox = await OutboxRepository(session).pending_count()
+        if not inbox.get("pending") and not outbox:
+            return
+        await asyncio.sleep(0.05)
+
+
 async def _exchange(
-    client: EmulatorClient, label: str, act: Callable[[], Awaitable[Any]], pace: float
+    client: EmulatorClient,
+    runtime: Runtime,
+    label: str,
+    act: Callable[[], Awaitable[Any]],
+    pace: float,
 ) -> None:
     """Do one resident action and print every bot message it brought."""
     print(f"\n👤 {label}")
@@ -47,7 +64,8 @@ async def _exchange(
     await act()
     # The first answer, then whatever else that update brings (edits, receipts).
     await client.wait_for_bot_activity(RESIDENT, after=before, timeout=15)
-    await client.wait_until_idle(timeout=15, quiet=0.3)
+    await _settled(runtime)
+    await client.wait_until_idle(timeout=15, quiet=0.1)
     for message in await client.bot_messages(RESIDENT):
         if message.cursor > before:
             _show_bot(message)
@@ -79,7 +97,7 @@ async def run_demo(settings: Settings, *, pace: float = 0.4) -> int:
             try:
                 runtime.start()
                 await client.create_user(RESIDENT, first_name="王阿姨", language_code="zh-hans")
-                await _play(client, pace)
+                await _play(client, runtime, pace)
             finally:
                 await runtime.stop()
         await _show_stored(settings)
@@ -92,7 +110,7 @@ def _secret(token: str) -> object:
     return SecretStr(token)
 
 
-async def _play(client: EmulatorClient, pace: float) -> None:
+async def _play(client: EmulatorClient, runtime: Runtime, pace: float) -> None:
     opinion = "凯旋路晚上停车太乱了，车都停到消防通道上，老人出门都不方便"
 
     async def suggested() -> int:
@@ -102,14 +120,14 @@ async def _play(client: EmulatorClient, pace: float) -> None:
         await client.press(RESIDENT, last.message_id, callback_data=button.callback_data)
         return 0
 
-    await _exchange(client, "/start", lambda: client.start(RESIDENT), pace)
+    await _exchange(client, runtime, "/start", lambda: client.start(RESIDENT), pace)
     await _exchange(
-        client, "presses [✅ 同意]", lambda: client.press_button(RESIDENT, "✅ 同意"), pace
+        client, runtime, "presses [✅ 同意]", lambda: client.press_button(RESIDENT, "✅ 同意"), pace
     )
-    await _exchange(client, opinion, lambda: client.send_text(RESIDENT, opinion), pace)
-    await _exchange(client, "presses the suggested sub-district", suggested, pace)
-    await _exchange(client, "presses the suggested topic", suggested, pace)
-    await _exchange(client, "/my", lambda: client.send_command(RESIDENT, "my"), pace)
+    await _exchange(client, runtime, opinion, lambda: client.send_text(RESIDENT, opinion), pace)
+    await _exchange(client, runtime, "presses the suggested sub-district", suggested, pace)
+    await _exchange(client, runtime, "presses the suggested topic", suggested, pace)
+    await _exchange(client, runtime, "/my", lambda: client.send_command(RESIDENT, "my"), pace)
 
 
 async def _show_stored(settings: Settings) -> None:

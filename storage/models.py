@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
@@ -22,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.statuses import InboxStatus, OpinionStatus, OutboxStatus
+from storage.statuses import InboxStatus, OpinionStatus, OutboxStatus, Priority
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -181,8 +182,10 @@ class OpinionRevision(Base):
 class OutboxMessage(Base):
     """A call to Telegram decided inside a transaction, sent after it commits.
 
-    Rows are deleted once delivered; failures keep the error and lose the payload. A file
+    Every row ends sent (with Telegram's message id), failed (with the reason) or uncertain
+    (the request went out and no answer came); final rows lose their payload. A file
     (sendDocument, sendPhoto) travels in `file_content`; its name and caption in `payload`.
+    A sender claims a row (status sending, claimed_by) just before the request goes out.
     """
 
     __tablename__ = "outbox"
@@ -193,12 +196,21 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any] | None] = mapped_column()
     file_content: Mapped[bytes | None] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(16), default=OutboxStatus.PENDING)
+    priority: Mapped[int] = mapped_column(SmallInteger, default=Priority.REPLY)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     not_before: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    telegram_message_id: Mapped[int | None] = mapped_column(BigInteger)
 
-    __table_args__ = (Index("ix_outbox_status_id", "status", "id"), NO_REUSE)
+    __table_args__ = (
+        Index("ix_outbox_status_priority_id", "status", "priority", "id"),
+        Index("ix_outbox_chat_id_status", "chat_id", "status"),
+        NO_REUSE,
+    )
 
 
 class GroupChat(Base):

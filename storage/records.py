@@ -96,3 +96,4 @@ class OutboxRecord:
     created_at: datetime
     not_before: datetime | None = None
     file_content: bytes | None = None
+    priority: int = 0

@@ -6,7 +6,7 @@ back unchanged and no data migration was needed.
 
 from __future__ import annotations
 
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 
 
 class InboxStatus(StrEnum):
@@ -16,8 +16,18 @@ class InboxStatus(StrEnum):
 
 
 class OutboxStatus(StrEnum):
-    PENDING = "pending"  # to be sent (delivered rows are deleted)
+    PENDING = "pending"  # to be sent (now, or at not_before)
+    SENDING = "sending"  # claimed by a sender: the request is going out
+    SENT = "sent"  # Telegram accepted it; its message id is kept, the payload dropped
     FAILED = "failed"  # given up: the reason is kept, the payload dropped
+    UNCERTAIN = "uncertain"  # went out and no answer came: never resent blindly
+
+
+class Priority(IntEnum):
+    """Replies to people go ahead of bulk sending (digests, invitations)."""
+
+    REPLY = 0
+    BULK = 1
 
 
 class OpinionStatus(StrEnum):

@@ -107,6 +107,6 @@ async def prune_in(session: AsyncSession, now: datetime) -> Pruned:
         handled_before=now - timedelta(days=HANDLED_UPDATE_DAYS),
         failed_before=now - timedelta(days=SET_ASIDE_DAYS),
     )
-    outbox = await OutboxRepository(session).prune_failed(now - timedelta(days=SET_ASIDE_DAYS))
+    outbox = await OutboxRepository(session).prune_final(now - timedelta(days=SET_ASIDE_DAYS))
     runs = await ScheduledRunRepository(session).prune(now - timedelta(days=SET_ASIDE_DAYS))
     return Pruned(inbox, outbox, runs)

@@ -23,6 +23,10 @@ ANSWER_CALLBACK_QUERY = "answerCallbackQuery"
 SEND_DOCUMENT = "sendDocument"
 SEND_PHOTO = "sendPhoto"
 
+#: Calls that change nothing when repeated (an edit to the same text, an answer): the sender
+#: may repeat them when it cannot know whether they arrived. New messages are not among them.
+IDEMPOTENT = frozenset({EDIT_MESSAGE_TEXT, ANSWER_CALLBACK_QUERY})
+
 
 def method(name: str) -> Callable[[Call], Call]:
     def register(call: Call) -> Call:

@@ -32,7 +32,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBUserWarning
 
-from bot.delivery.ratelimit import retry_seconds
+from bot.delivery.pacing import retry_seconds
 from bot.delivery.waiting import sleep_or_stop
 from bot.domain.clock import Clock
 from storage import unit_of_work

@@ -1,31 +1,51 @@
 """Delivers the outbox after commit: the only code that sends messages.
 
-At-least-once: a row is deleted after Telegram accepted it, so a crash in between sends it
-again on restart (sendMessage has no idempotency key). Order is kept within each chat, also
-across retries (see storage.repositories.ordering). One sender per database: several
-replicas would need the rows claimed first (left for the deployment work).
+- **Pace.** At most `per_second` messages in any sliding second over all chats, and one a
+  second to one private chat (20 a minute to a group), edits and files included; answers to
+  button presses are not messages and are not held back (bot.delivery.pacing).
+- **Replies first.** Rows carry a priority: a resident's reply goes ahead of thousands of
+  queued digest or invitation messages.
+- **Claims.** A row is claimed (status sending, with this sender's id) just before its request
+  goes out, and its outcome is recorded as soon as it comes back: a crash repeats at most the
+  requests in flight. Claims of a sender that is gone are settled at start. On PostgreSQL
+  each sender holds an advisory lock while it lives, so another process can tell a live
+  claim from a dead one; SQLite is one process, and any claim found at start is dead.
+- **Maybe delivered.** A request that went out without an answer (a read timeout, a dropped
+  connection, a crash) may have arrived. Calls safe to repeat (edits, answers) go again. A
+  new message that answers a person goes again once: someone waiting for an answer is worse
+  off without it than with it twice. A bulk message (a digest, an invitation) is never sent
+  again blindly: it ends uncertain, and `yushi outbox` lists such rows for a person to decide.
+- **Final states.** Every row ends sent (with Telegram's message id), failed (with the
+  reason: 400 refused, 403 blocked, given up after a day of network trouble) or uncertain.
+- **Order.** Within a chat, rows go one at a time in order; a row waiting for a retry holds
+  the chat's later rows, and only that chat's.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import httpx
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from telegram import Bot, Message
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.delivery.methods import METHODS
-from bot.delivery.ratelimit import retry_seconds
-from bot.delivery.waiting import sleep_or_stop, wait_for_wake
+from bot.delivery.methods import IDEMPOTENT, METHODS
+from bot.delivery.pacing import NOT_MESSAGES, ChatPacer, SlidingWindow, retry_seconds
+from bot.delivery.waiting import sleep_or_stop
 from bot.domain.clock import Clock
 from storage import unit_of_work
 from storage.records import OutboxRecord
 from storage.repositories import OutboxRepository
+from storage.statuses import Priority
 
 log = logging.getLogger(__name__)
 
@@ -34,15 +54,19 @@ _HARMLESS = ("message is not modified", "query is too old", "query id is invalid
 GIVE_UP_AFTER = timedelta(days=1)
 
 OnBlocked = Callable[[AsyncSession, int], Awaitable[None]]
-BATCH = 200
+#: How many rows are looked at in one pass (at most `chats_at_once` of them go out).
+LOOK_AHEAD = 200
+#: Network failures that happened before the request left: safe to send again.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-@dataclass
-class _Results:
-    delivered: list[int] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
-    retry: list[tuple[int, float, str]] = field(default_factory=list)
-    blocked_chats: set[int] = field(default_factory=set)
+@dataclass(frozen=True)
+class _Outcome:
+    row: OutboxRecord
+    kind: str  # sent | retry | failed | uncertain | blocked
+    detail: str = ""
+    message_id: int | None = None
+    wait: float = 0.0
 
 
 class Sender:
@@ -52,111 +76,288 @@ class Sender:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         *,
+        per_second: int = 30,
         chats_at_once: int = 16,
         on_blocked: OnBlocked | None = None,
     ) -> None:
         self.bot = bot
         self.sessions = sessions
+        self.clock = clock
+        self.window = SlidingWindow(per_second) if per_second else None
+        self.pacer = ChatPacer()
+        self.chats_at_once = chats_at_once
+        #: This sender's claims carry it; on PostgreSQL it is also the advisory lock key.
+        self.lock_key = secrets.randbelow(2**62) + 1
+        self.owner = f"s{self.lock_key}"
+        self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat id -> its row's request
+        self._outcomes: list[_Outcome] = []
+        self._done = asyncio.Event()
+        self._paused_until = 0.0  # loop time: a 429 pauses everything this long
+        self._liveness: AsyncConnection | None = None
+        self._recovered = False  # claims left by senders that are gone: settled once
+        self.next_retry: datetime | None = None
         #: Told, in the transaction that records it, that a chat blocked the bot (403).
         self.on_blocked = on_blocked
-        self.clock = clock
-        self.limit = asyncio.Semaphore(chats_at_once)
-        self.next_retry: datetime | None = None
+
+    # --- the loop ------------------------------------------------------------------------
 
     async def run(self, wake: asyncio.Event, stopping: asyncio.Event) -> None:
-        """Deliver, then sleep until woken by a commit, a retry time, or a second's look.
+        """Deliver, then sleep until woken by a commit, an outcome, a pace or retry time.
 
-        A database outage pauses it, never ends it.
+        A database outage pauses it, never ends it. Stopping lets requests in flight end
+        and records them.
         """
         backoff = 1.0
         while not stopping.is_set():
             try:
-                await self.flush()
+                wait = await self.pump()
                 backoff = 1.0
             except (SQLAlchemyError, OSError) as exc:  # asyncpg: ConnectionRefusedError
                 log.warning("database unavailable (%s); retrying in %.0fs", exc, backoff)
                 await sleep_or_stop(backoff, stopping)
                 backoff = min(backoff * 2, 30.0)
-            await wait_for_wake(wake, self._idle_wait())
+                continue
+            if self._done.is_set():
+                self._done.clear()
+                continue
+            await _wait_either(wake, self._done, wait)
+        await self.drain()
 
-    def _idle_wait(self) -> float:
-        if self.next_retry is None:
+    async def flush(self, timeout: float = 10.0) -> None:
+        """Send what is due now and wait for it (shutdown, tests)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            wait = await self.pump()
+            if not self._in_flight and wait >= 1.0 and not self._outcomes:
+                async with unit_of_work(self.sessions) as session:
+                    if not await OutboxRepository(session).due(self.clock.now(), limit=1):
+                        break
+            await _wait_either(asyncio.Event(), self._done, min(wait, deadline - loop.time()))
+            self._done.clear()
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Let requests in flight finish and record what they came to."""
+        if self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+        await self._record()
+        await self._release_liveness()
+
+    async def pump(self) -> float:
+        """Record outcomes, start what may go now; returns seconds until it is worth looking
+        again (a pace or a retry time), at most one."""
+        if not self._recovered:
+            await self.recover()
+            self._recovered = True
+        await self._record()
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._paused_until:
+            return min(self._paused_until - loop.time(), 1.0)
+        free = self.chats_at_once - len(self._in_flight)
+        if free <= 0:
             return 1.0
-        return min(max((self.next_retry - self.clock.now()).total_seconds(), 0.01), 1.0)
-
-    async def flush(self) -> int:
-        """Deliver everything due now; returns how many calls Telegram accepted."""
-        total = 0
-        self.next_retry = None
-        while True:
-            async with unit_of_work(self.sessions) as session:
-                rows = await OutboxRepository(session).due(self.clock.now(), limit=BATCH)
-            if not rows:
-                return total
-            by_chat: dict[int, list[OutboxRecord]] = {}
-            for row in rows:
-                by_chat.setdefault(row.chat_id, []).append(row)
-            results = _Results()
-            await asyncio.gather(*(self._chat(rs, results) for rs in by_chat.values()))
-            await self._record(results)
-            total += len(results.delivered)
-            if results.retry:
-                soonest = self.clock.now() + timedelta(seconds=min(w for _, w, _ in results.retry))
-                self.next_retry = min(self.next_retry or soonest, soonest)
-            if len(rows) < BATCH or not (results.delivered or results.failed):
-                return total  # nothing more was due, or all of it waits for a retry time
-
-    async def _chat(self, rows: list[OutboxRecord], results: _Results) -> None:
-        """One chat's rows, in order; the first that must wait holds back the rest."""
-        async with self.limit:
-            for i, row in enumerate(rows):
-                try:
-                    await self._call(row)
-                except RetryAfter as exc:
-                    # Only this row waits; the chat's later rows wait behind it (ordering).
-                    wait = retry_seconds(exc)
-                    results.retry.append((row.id, wait, f"429 retry after {wait}"))
-                    return
-                except Forbidden as exc:
-                    results.blocked_chats.add(row.chat_id)
-                    results.failed.extend((r.id, f"403 {exc.message}") for r in rows[i:])
-                    return
-                except BadRequest as exc:
-                    if any(h in exc.message.lower() for h in _HARMLESS):
-                        results.delivered.append(row.id)
-                        continue
-                    log.error(
-                        "Telegram refused %s to chat %s: %s", row.method, row.chat_id, exc.message
-                    )
-                    results.failed.append((row.id, f"400 {exc.message}"))
-                    continue
-                except (NetworkError, TelegramError) as exc:
-                    # Transient by nature: keep trying for a day, not for a number of tries,
-                    # so an outage of minutes loses no receipt.
-                    if self.clock.now() - row.created_at > GIVE_UP_AFTER:
-                        results.failed.append((row.id, f"gave up: {exc.message}"))
-                        continue
-                    wait = min(2.0 ** min(row.attempts, 6), 60.0)
-                    results.retry.append((row.id, wait, f"network: {exc.message}"))
-                    return
-                results.delivered.append(row.id)
-
-    async def _record(self, results: _Results) -> None:
+        now = self.clock.now()
         async with unit_of_work(self.sessions) as session:
-            outbox = OutboxRepository(session)
-            await outbox.delivered(results.delivered)
-            for row_id, error in results.failed:
-                await outbox.failed(row_id, error)
-            now = self.clock.now()
-            for row_id, wait, error in results.retry:
-                await outbox.retry_later(row_id, now + timedelta(seconds=wait), error)
-            for chat_id in results.blocked_chats:
-                await outbox.drop_pending_for_chat(chat_id, "403 blocked by the user")
-                if self.on_blocked is not None:
-                    await self.on_blocked(session, chat_id)
+            rows = await OutboxRepository(session).due(now, limit=LOOK_AHEAD)
+        chosen, wait = self._choose(rows, free)
+        if chosen:
+            async with unit_of_work(self.sessions) as session:
+                got = set(
+                    await OutboxRepository(session).claim([r.id for r in chosen], self.owner, now)
+                )
+            for row in chosen:
+                if row.id not in got:
+                    continue  # another sender has it
+                if row.method not in NOT_MESSAGES and self.window is not None:
+                    self.window.take()
+                self._in_flight[row.chat_id] = asyncio.create_task(self._deliver(row))
+        if self.next_retry is not None:
+            wait = min(wait, max((self.next_retry - now).total_seconds(), 0.01))
+        return max(min(wait, 1.0), 0.005)
 
-    async def _call(self, row: OutboxRecord) -> None:
+    def _choose(self, rows: list[OutboxRecord], free: int) -> tuple[list[OutboxRecord], float]:
+        """Rows to send now, in order: one per chat, within the pace. Also how long until
+        a row held back by the pace could go."""
+        chosen: list[OutboxRecord] = []
+        seen: set[int] = set()
+        wait = 1.0
+        budget_wait = self.window.wait() if self.window is not None else 0.0
+        budget = 0 if budget_wait > 0 else self._budget()
+        for row in rows:
+            if len(chosen) >= free:
+                break
+            chat = row.chat_id
+            if chat in seen or chat in self._in_flight:
+                seen.add(chat)
+                continue
+            seen.add(chat)  # the chat's later rows wait for this one in any case
+            if row.method not in NOT_MESSAGES:
+                chat_wait = self.pacer.wait(chat)
+                if chat_wait > 0:
+                    wait = min(wait, chat_wait)
+                    continue
+                if budget <= 0:
+                    wait = min(wait, budget_wait or 0.02)
+                    continue
+                budget -= 1
+            chosen.append(row)
+        return chosen, wait
+
+    def _budget(self) -> int:
+        return self.window.available() if self.window is not None else 1_000_000
+
+    # --- one request ---------------------------------------------------------------------
+
+    async def _deliver(self, row: OutboxRecord) -> None:
+        try:
+            outcome = await self._call(row)
+        finally:
+            self._in_flight.pop(row.chat_id, None)
+            if row.method not in NOT_MESSAGES:
+                if self.window is not None:
+                    self.window.answered()
+                self.pacer.answered(row.chat_id)
+        self._outcomes.append(outcome)
+        self._done.set()
+
+    async def _call(self, row: OutboxRecord) -> _Outcome:
         call = METHODS.get(row.method)
         if call is None:
-            raise BadRequest(f"unknown outbox method {row.method}")
-        await call(self.bot, row)
+            return _Outcome(row, "failed", f"unknown outbox method {row.method}")
+        try:
+            result = await call(self.bot, row)
+        except RetryAfter as exc:
+            wait = retry_seconds(exc)
+            # Telegram's flood control: everything pauses, this row waits its turn again.
+            self._paused_until = asyncio.get_running_loop().time() + wait
+            self.pacer.hold(row.chat_id, wait)
+            return _Outcome(row, "retry", f"429 retry after {wait}", wait=wait)
+        except Forbidden as exc:
+            return _Outcome(row, "blocked", f"403 {exc.message}")
+        except BadRequest as exc:
+            if any(h in exc.message.lower() for h in _HARMLESS):
+                return _Outcome(row, "sent", f"400 {exc.message}")
+            log.error("Telegram refused %s to chat %s: %s", row.method, row.chat_id, exc.message)
+            return _Outcome(row, "failed", f"400 {exc.message}")
+        except (NetworkError, TelegramError) as exc:
+            return self._network_trouble(row, exc)
+        message_id = result.message_id if isinstance(result, Message) else None
+        return _Outcome(row, "sent", message_id=message_id)
+
+    def _network_trouble(self, row: OutboxRecord, exc: TelegramError) -> _Outcome:
+        cause = exc.__cause__
+        went_out = (
+            isinstance(exc, TimedOut | NetworkError)
+            and isinstance(cause, httpx.HTTPError)
+            and not isinstance(cause, _NOT_SENT)
+        )
+        if went_out and not _may_repeat(row):
+            # It may have been delivered: sending it again could say it twice.
+            return _Outcome(row, "uncertain", f"no answer: {exc.message}")
+        if self.clock.now() - row.created_at > GIVE_UP_AFTER:
+            return _Outcome(row, "failed", f"gave up: {exc.message}")
+        # A 5xx answer, or a request that never left: safe to try again, backing off.
+        wait = min(2.0 ** min(row.attempts, 6), 60.0)
+        return _Outcome(row, "retry", f"network: {exc.message}", wait=wait)
+
+    # --- recording -----------------------------------------------------------------------
+
+    async def _record(self) -> None:
+        """Commit the outcomes that came back since the last look, in one transaction."""
+        if not self._outcomes:
+            return
+        outcomes, self._outcomes = self._outcomes, []
+        now = self.clock.now()
+        try:
+            async with unit_of_work(self.sessions) as session:
+                outbox = OutboxRepository(session)
+                for o in outcomes:
+                    if o.kind == "sent":
+                        await outbox.sent(o.row.id, o.message_id, now)
+                    elif o.kind == "retry":
+                        await outbox.retry_later(
+                            o.row.id, now + timedelta(seconds=o.wait), o.detail
+                        )
+                    elif o.kind == "uncertain":
+                        await outbox.uncertain(o.row.id, o.detail)
+                    elif o.kind == "blocked":
+                        await outbox.failed(o.row.id, o.detail)
+                        await outbox.drop_pending_for_chat(o.row.chat_id, "403 blocked by the user")
+                        if self.on_blocked is not None:
+                            await self.on_blocked(session, o.row.chat_id)
+                    else:
+                        await outbox.failed(o.row.id, o.detail)
+        except BaseException:
+            self._outcomes[:0] = outcomes  # not recorded: keep them for the next try
+            raise
+        retries = [now + timedelta(seconds=o.wait) for o in outcomes if o.kind == "retry"]
+        if retries:
+            soonest = min(retries)
+            self.next_retry = min(self.next_retry or soonest, soonest)
+        elif self.next_retry is not None and self.next_retry <= now:
+            self.next_retry = None
+
+    # --- claims of senders that are gone -------------------------------------------------
+
+    async def recover(self) -> None:
+        """Settle claims left by senders that are gone (a crash, a kill)."""
+        await self._hold_liveness()
+        async with unit_of_work(self.sessions) as session:
+            outbox = OutboxRepository(session)
+            for row_id, method, priority, attempts, claimant in await outbox.claimed_by_others(
+                self.owner
+            ):
+                if await self._alive(session, claimant):
+                    continue
+                if method in IDEMPOTENT or (priority == Priority.REPLY and attempts == 0):
+                    await outbox.release(row_id)
+                else:
+                    await outbox.uncertain(row_id, "in flight when its sender stopped")
+                log.warning("outbox row %s was in flight when its sender stopped", row_id)
+
+    async def _hold_liveness(self) -> None:
+        engine: AsyncEngine = self.sessions.kw["bind"]
+        if engine.dialect.name != "postgresql" or self._liveness is not None:
+            return
+        conn = await engine.connect()
+        await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self.lock_key})
+        await conn.commit()
+        self._liveness = conn
+
+    async def _release_liveness(self) -> None:
+        if self._liveness is not None:
+            conn, self._liveness = self._liveness, None
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                # A pooled connection outlives close(): let go of the lock explicitly.
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.lock_key})
+                await conn.commit()
+                await conn.close()
+
+    async def _alive(self, session: AsyncSession, claimant: str | None) -> bool:
+        if session.get_bind().dialect.name != "postgresql":
+            return False  # SQLite: one process; whatever it claimed before is gone
+        if claimant is None or not claimant.startswith("s") or not claimant[1:].isdigit():
+            return False
+        key = int(claimant[1:])
+        got = await session.scalar(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": key})
+        return not got  # its owner still holds it: alive
+
+
+def _may_repeat(row: OutboxRecord) -> bool:
+    """Whether a request that may have arrived goes again (see the module's docstring)."""
+    return row.method in IDEMPOTENT or (row.priority == Priority.REPLY and row.attempts == 0)
+
+
+async def _wait_either(a: asyncio.Event, b: asyncio.Event, seconds: float) -> None:
+    """Until either event is set, or `seconds` pass."""
+    if a.is_set() or b.is_set():
+        a.clear()
+        return
+    waiters = [asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=max(seconds, 0.0), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for w in waiters:
+            w.cancel()
+    a.clear()

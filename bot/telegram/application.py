@@ -21,7 +21,7 @@ from bot.telegram.work import Work
 __all__ = ["AFTER", "GUARDS", "MAIN", "NEW", "PRIVATE", "BotApplication", "Features", "every"]
 
 BotApplication = Application[
-    ExtBot[int], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
+    ExtBot[None], BotContext, dict[Any, Any], dict[Any, Any], dict[Any, Any], None
 ]
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 

@@ -40,7 +40,7 @@ class Who(NamedTuple):
     lang: Lang
 
 
-class BotContext(CallbackContext[ExtBot[int], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """Gives handlers the unit of work of the update being processed."""
 
     @property

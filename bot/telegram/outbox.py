@@ -24,6 +24,7 @@ from bot.domain.clock import Clock
 from bot.telegram.html import MAX_CAPTION, MAX_TEXT, split_html, visible_length
 from bot.telegram.keyboards import Keyboard, keyboard_markup
 from storage.repositories import OutboxRepository
+from storage.statuses import Priority
 
 #: Telegram shows at most 200 characters of a button answer.
 MAX_ANSWER = 200
@@ -37,18 +38,32 @@ class Outbox:
         self._clock = clock
 
     async def _add(
-        self, chat_id: int, method: str, payload: dict[str, Any], content: bytes | None = None
+        self,
+        chat_id: int,
+        method: str,
+        payload: dict[str, Any],
+        content: bytes | None = None,
+        priority: Priority = Priority.REPLY,
     ) -> None:
-        await self._repo.add(chat_id, method, payload, content, now=self._clock.now())
+        await self._repo.add(chat_id, method, payload, content, priority, now=self._clock.now())
 
-    async def text(self, chat_id: int, html: str, keyboard: Keyboard | None = None) -> None:
-        """Send HTML text; long texts go as several messages, the keyboard on the last."""
+    async def text(
+        self,
+        chat_id: int,
+        html: str,
+        keyboard: Keyboard | None = None,
+        *,
+        priority: Priority = Priority.REPLY,
+    ) -> None:
+        """Send HTML text; long texts go as several messages, the keyboard on the last.
+
+        Bulk sending (digests, invitations) passes Priority.BULK: replies go first."""
         parts = split_html(html, MAX_TEXT)
         for i, part in enumerate(parts):
             payload: dict[str, Any] = {"text": part, "parse_mode": "HTML"}
             if keyboard and i == len(parts) - 1:
                 payload["reply_markup"] = keyboard_markup(keyboard)
-            await self._add(chat_id, SEND_MESSAGE, payload)
+            await self._add(chat_id, SEND_MESSAGE, payload, priority=priority)
 
     async def edit(
         self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None
@@ -67,19 +82,37 @@ class Outbox:
         await self._add(chat_id, ANSWER_CALLBACK_QUERY, payload)
 
     async def document(
-        self, chat_id: int, filename: str, content: bytes, caption_html: str | None = None
+        self,
+        chat_id: int,
+        filename: str,
+        content: bytes,
+        caption_html: str | None = None,
+        *,
+        priority: Priority = Priority.REPLY,
     ) -> None:
         """A file (a JSON export, an XLSX sheet), with an optional HTML caption."""
-        await self._file(SEND_DOCUMENT, chat_id, filename, content, caption_html)
+        await self._file(SEND_DOCUMENT, chat_id, filename, content, caption_html, priority)
 
     async def photo(
-        self, chat_id: int, filename: str, content: bytes, caption_html: str | None = None
+        self,
+        chat_id: int,
+        filename: str,
+        content: bytes,
+        caption_html: str | None = None,
+        *,
+        priority: Priority = Priority.REPLY,
     ) -> None:
         """A picture (a PNG chart), with an optional HTML caption."""
-        await self._file(SEND_PHOTO, chat_id, filename, content, caption_html)
+        await self._file(SEND_PHOTO, chat_id, filename, content, caption_html, priority)
 
     async def _file(
-        self, method: str, chat_id: int, filename: str, content: bytes, caption: str | None
+        self,
+        method: str,
+        chat_id: int,
+        filename: str,
+        content: bytes,
+        caption: str | None,
+        priority: Priority,
     ) -> None:
         if not content:
             raise ValueError("Telegram refuses an empty file")
@@ -89,7 +122,7 @@ class Outbox:
                 raise ValueError(f"caption over Telegram's {MAX_CAPTION} characters")
             payload["caption"] = caption
             payload["parse_mode"] = "HTML"
-        await self._add(chat_id, method, payload, content)
+        await self._add(chat_id, method, payload, content, priority)
 
     async def drop_pending(self, chat_id: int, reason: str) -> int:
         """Nothing more can reach this chat: give up what is still queued for it."""

@@ -1,17 +1,39 @@
-"""The outbox: Telegram calls decided in a transaction, delivered after it commits."""
+"""The outbox: Telegram calls decided in a transaction, delivered after it commits.
+
+A row's life: pending -> sending (claimed by one sender, just before its request goes out)
+-> sent | failed | uncertain, or back to pending with a retry time. Final rows keep why and
+Telegram's message id, not what they said.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
 from storage.records import OutboxRecord
 from storage.repositories.ordering import ready_in_chat_order
-from storage.statuses import OutboxStatus
+from storage.statuses import OutboxStatus, Priority
+
+_DROP_CONTENT: dict[str, object] = {"payload": None, "file_content": None}
+
+
+def _record(r: OutboxMessage) -> OutboxRecord:
+    return OutboxRecord(
+        r.id,
+        r.chat_id,
+        r.method,
+        r.payload or {},
+        r.attempts,
+        r.created_at,
+        r.not_before,
+        r.file_content,
+        r.priority,
+    )
 
 
 class OutboxRepository:
@@ -24,6 +46,7 @@ class OutboxRepository:
         method: str,
         payload: dict[str, Any],
         file_content: bytes | None = None,
+        priority: Priority = Priority.REPLY,
         *,
         now: datetime,
     ) -> None:
@@ -33,54 +56,121 @@ class OutboxRepository:
                 method=method,
                 payload=payload,
                 file_content=file_content,
+                priority=priority,
                 created_at=now,
             )
         )
 
     async def due(self, now: datetime, limit: int = 100) -> list[OutboxRecord]:
-        """What may be sent now, oldest first. A chat with a message waiting for a retry
-        waits whole, so its messages never overtake each other."""
+        """What may be sent now: replies before bulk, oldest first. A chat whose earlier row
+        waits for a retry, or is being sent, waits whole: its messages never overtake."""
         rows = await self.session.scalars(
             select(OutboxMessage)
-            .where(ready_in_chat_order(OutboxMessage, now))
-            .order_by(OutboxMessage.id)
+            .where(ready_in_chat_order(OutboxMessage, now, in_flight=OutboxStatus.SENDING))
+            .order_by(OutboxMessage.priority, OutboxMessage.id)
             .limit(limit)
         )
-        return [
-            OutboxRecord(
-                r.id,
-                r.chat_id,
-                r.method,
-                r.payload or {},
-                r.attempts,
-                r.created_at,
-                r.not_before,
-                r.file_content,
-            )
-            for r in rows
-        ]
+        return [_record(r) for r in rows]
 
-    async def delivered(self, ids: list[int]) -> None:
-        if ids:
-            await self.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(ids)))
+    async def claim(self, ids: Sequence[int], owner: str, now: datetime) -> list[int]:
+        """Take rows for sending; returns the ids this sender got (another may have some).
 
-    async def retry_later(self, row_id: int, not_before: datetime, error: str) -> None:
-        await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
-            .values(not_before=not_before, error=error[:2000], attempts=OutboxMessage.attempts + 1)
+        On PostgreSQL the rows are locked with SKIP LOCKED, so a second sender skips them
+        instead of waiting; the status check makes the claim safe either way.
+        """
+        if not ids:
+            return []
+        pick = select(OutboxMessage.id).where(
+            OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.PENDING
         )
+        if self.session.get_bind().dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        free = list(await self.session.scalars(pick))
+        if not free:
+            return []
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(free), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.SENDING, claimed_by=owner, claimed_at=now)
+            .returning(OutboxMessage.id)
+        )
+        return sorted(int(i) for i in result.scalars())
 
-    async def failed(self, row_id: int, error: str) -> None:
-        """Given up: keep why, drop what it would have said."""
+    async def sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
         await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id)
             .values(
-                status=OutboxStatus.FAILED,
-                payload=None,
-                file_content=None,
+                status=OutboxStatus.SENT,
+                telegram_message_id=message_id,
+                sent_at=now,
+                attempts=OutboxMessage.attempts + 1,
+                error=None,
+                **_DROP_CONTENT,
+            )
+        )
+
+    async def retry_later(self, row_id: int, not_before: datetime, error: str) -> None:
+        """Not sent; try again at `not_before` (the chat's later rows wait behind it)."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(
+                status=OutboxStatus.PENDING,
+                claimed_by=None,
+                claimed_at=None,
+                not_before=not_before,
                 error=error[:2000],
+                attempts=OutboxMessage.attempts + 1,
+            )
+        )
+
+    async def failed(self, row_id: int, error: str) -> None:
+        """Given up: keep why, drop what it would have said."""
+        await self._final(row_id, OutboxStatus.FAILED, error)
+
+    async def uncertain(self, row_id: int, error: str) -> None:
+        """The request went out and no answer came: it may have been delivered. It is not
+        sent again by itself; `yushi outbox` shows such rows for a person to decide."""
+        await self._final(row_id, OutboxStatus.UNCERTAIN, error)
+
+    async def _final(self, row_id: int, status: OutboxStatus, error: str) -> None:
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(
+                status=status,
+                error=error[:2000],
+                attempts=OutboxMessage.attempts + 1,
+                **_DROP_CONTENT,
+            )
+        )
+
+    async def claimed_by_others(self, owner: str) -> list[tuple[int, str, int, int, str | None]]:
+        """Rows being sent by another sender: (id, method, priority, attempts, claimant)."""
+        rows = await self.session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.method,
+                OutboxMessage.priority,
+                OutboxMessage.attempts,
+                OutboxMessage.claimed_by,
+            ).where(
+                OutboxMessage.status == OutboxStatus.SENDING,
+                OutboxMessage.claimed_by.is_distinct_from(owner),
+            )
+        )
+        return [(int(i), str(m), int(p), int(a), c) for i, m, p, a, c in rows]
+
+    async def release(self, row_id: int) -> None:
+        """A claim whose sender is gone, for a call that may go again: send it again."""
+        await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.SENDING)
+            .values(
+                status=OutboxStatus.PENDING,
+                claimed_by=None,
+                claimed_at=None,
                 attempts=OutboxMessage.attempts + 1,
             )
         )
@@ -90,20 +180,49 @@ class OutboxRepository:
         result = await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.PENDING)
-            .values(status=OutboxStatus.FAILED, payload=None, file_content=None, error=reason)
+            .values(status=OutboxStatus.FAILED, error=reason, **_DROP_CONTENT)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
-    async def prune_failed(self, before: datetime) -> int:
+    async def prune_final(self, before: datetime) -> int:
+        """Forget final rows (sent, failed, uncertain) created before `before`."""
         result = await self.session.execute(
             delete(OutboxMessage).where(
-                OutboxMessage.status == OutboxStatus.FAILED, OutboxMessage.created_at < before
+                OutboxMessage.status.in_(
+                    [OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.UNCERTAIN]
+                ),
+                OutboxMessage.created_at < before,
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def pending_count(self) -> int:
-        rows = await self.session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.status == OutboxStatus.PENDING)
+        """Rows not yet final: pending or being sent."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
         )
-        return len(rows.all())
+        return int(count or 0)
+
+    async def counts(self) -> dict[str, int]:
+        rows = await self.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        )
+        return {str(status): int(n) for status, n in rows}
+
+    async def uncertain_rows(self, limit: int = 50) -> list[tuple[int, int, str, datetime, str]]:
+        """(id, chat, method, created, error) of rows that may or may not have arrived."""
+        rows = await self.session.execute(
+            select(
+                OutboxMessage.id,
+                OutboxMessage.chat_id,
+                OutboxMessage.method,
+                OutboxMessage.created_at,
+                OutboxMessage.error,
+            )
+            .where(OutboxMessage.status == OutboxStatus.UNCERTAIN)
+            .order_by(OutboxMessage.id.desc())
+            .limit(limit)
+        )
+        return [(int(i), int(c), str(m), t, str(e or "")) for i, c, m, t, e in rows]

@@ -128,7 +128,9 @@ class Resident:
         before = await self.c.cursor()
         await act
         await self.c.wait_for_bot_activity(self.id, after=before, timeout=timeout)
-        await self.c.wait_until_idle(timeout=timeout, quiet=0.15)
+        # Everything it brought: a second message to one chat leaves a second after the
+        # first (Telegram's pace), so wait for the bot's queues, not for a quiet moment.
+        await self.b.settle(timeout=timeout)
         return [m for m in await self.c.bot_messages(self.id) if m.cursor > before]
 
     async def say(self, text: str) -> list[ChatMessage]:

@@ -146,7 +146,7 @@ async def test_burst_from_one_resident_loses_nothing(
     r = await resident()
     lines = [f"第{i}点：凯旋路停车问题补充说明" for i in range(15)]
     await asyncio.gather(*(r.c.send_text(r.id, line) for line in lines))
-    await bot.settle()
+    await bot.settle(timeout=60)  # 15 answers to one chat leave one a second
     await r.press_prefix("👉")
     await r.press_prefix("👉")
     [op] = list(await bot.query(lambda s: s.scalars(select(Opinion))))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from storage.models import Opinion, OutboxMessage
 from storage.models import Resident as ResidentRow
+from storage.repositories import OutboxRepository
 from tests.flows.conftest import BotUnderTest, Resident, consented_resident
 
 NewResident = Callable[..., Awaitable[Resident]]
@@ -68,7 +69,7 @@ async def test_server_errors_are_retried(bot: BotUnderTest, resident: NewResiden
     await r.c.inject_fault("sendMessage", error_code=502, chat_id=r.id, count=1)
     asked = await r.say("凯旋路停车乱")
     assert "南纪门街道" in (asked[-1].text or "")
-    pending = await bot.query(lambda s: s.scalar(select(func.count()).select_from(OutboxMessage)))
+    pending = await bot.query(lambda s: OutboxRepository(s).pending_count())
     assert pending == 0
 
 
