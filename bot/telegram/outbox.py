@@ -45,7 +45,9 @@ class Outbox:
         content: bytes | None = None,
         priority: Priority = Priority.REPLY,
     ) -> None:
-        await self._repo.add(chat_id, method, payload, content, priority, now=self._clock.now())
+        await self._repo.add(
+            chat_id, method, payload, content, priority=priority, now=self._clock.now()
+        )
 
     async def text(
         self,

@@ -46,8 +46,8 @@ class OutboxRepository:
         method: str,
         payload: dict[str, Any],
         file_content: bytes | None = None,
-        priority: Priority = Priority.REPLY,
         *,
+        priority: Priority = Priority.REPLY,
         now: datetime,
     ) -> None:
         self.session.add(
