@@ -111,6 +111,43 @@ def cmd_inbox(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _outbox(settings: Settings, args: argparse.Namespace) -> list[str]:
+    from storage import create_engine, session_factory, unit_of_work, upgrade
+    from storage.repositories import OutboxRepository
+
+    engine = create_engine(settings.database_url)
+    lines = []
+    try:
+        await upgrade(engine)
+        async with unit_of_work(session_factory(engine)) as session:
+            outbox = OutboxRepository(session)
+            if args.resend:
+                lines.append(f"{await outbox.resend(args.resend)} uncertain rows queued again")
+            if args.drop:
+                lines.append(f"{await outbox.drop(args.drop)} uncertain rows dropped")
+            counts = await outbox.counts()
+            lines.append(
+                "outbox: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "empty")
+            )
+            for row_id, chat, method, created, error in await outbox.uncertain_rows():
+                when = f"{created:%Y-%m-%d %H:%M} UTC"
+                lines.append(f"  uncertain #{row_id} chat {chat} {method} {when}: {error}")
+    finally:
+        await engine.dispose()
+    return lines
+
+
+def cmd_outbox(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    try:
+        lines = asyncio.run(_outbox(settings, args))
+    except (SQLAlchemyError, OSError) as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
 def _emulator_missing() -> str | None:
     """The demo and the emulator need the `emulator` extra; production images do without."""
     if any(importlib.util.find_spec(m) is None for m in ("tgemu", "starlette", "uvicorn")):
@@ -151,6 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--retry-failed", action="store_true", help="queue set-aside (failed) updates again"
     )
     inbox.set_defaults(func=cmd_inbox)
+    outbox = sub.add_parser(
+        "outbox", help="count queued calls; list, resend or drop the uncertain ones"
+    )
+    outbox.add_argument("--resend", type=int, nargs="+", metavar="ID", help="send these again")
+    outbox.add_argument("--drop", type=int, nargs="+", metavar="ID", help="forget these")
+    outbox.set_defaults(func=cmd_outbox)
     demo = sub.add_parser("demo", help="play a whole session offline against the emulator")
     demo.add_argument(
         "--database-url",

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from storage.migrate import head_revision
 from tgemu import EmulatorClient, EmulatorServer
@@ -122,3 +123,33 @@ def test_unreachable_api_is_one_clear_line(tmp_path: Path) -> None:
     assert "TELEGRAM_API_BASE_URL: cannot reach" in result.stderr
     assert "Traceback" not in result.stderr
     assert time.monotonic() - started < 60
+
+
+async def test_outbox_lists_uncertain_rows_and_a_person_decides(tmp_path: Path) -> None:
+    from storage import create_engine, session_factory, unit_of_work, upgrade
+    from storage.models import OutboxMessage, utcnow
+    from storage.repositories import OutboxRepository
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}"
+    engine = create_engine(url)
+    await upgrade(engine)
+    sessions = session_factory(engine)
+    async with unit_of_work(sessions) as s:
+        out = OutboxRepository(s)
+        for text in ("本周汇总", "另一条"):
+            await out.add(42, "sendMessage", {"text": text}, now=utcnow())
+    async with unit_of_work(sessions) as s:
+        for row_id in (1, 2):
+            await OutboxRepository(s).uncertain(row_id, "no answer: Timed out")
+    env = clean_env(DATABASE_URL=url)
+    listed = yushi("outbox", env=env, cwd=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    assert "uncertain 2" in listed.stdout and "uncertain #1 chat 42 sendMessage" in listed.stdout
+    decided = yushi("outbox", "--resend", "1", "--drop", "2", env=env, cwd=tmp_path)
+    assert "1 uncertain rows queued again" in decided.stdout
+    assert "1 uncertain rows dropped" in decided.stdout
+    async with unit_of_work(sessions) as s:
+        rows = {r.id: r for r in await s.scalars(select(OutboxMessage))}
+    await engine.dispose()
+    assert rows[1].status == "pending" and rows[1].payload == {"text": "本周汇总"}
+    assert rows[2].status == "failed" and rows[2].payload is None

@@ -131,10 +131,13 @@ class OutboxRepository:
 
     async def uncertain(self, row_id: int, error: str) -> None:
         """The request went out and no answer came: it may have been delivered. It is not
-        sent again by itself; `yushi outbox` shows such rows for a person to decide."""
-        await self._final(row_id, OutboxStatus.UNCERTAIN, error)
+        sent again by itself; `yushi outbox` shows such rows (their content kept) for a
+        person to send again or drop."""
+        await self._final(row_id, OutboxStatus.UNCERTAIN, error, keep_content=True)
 
-    async def _final(self, row_id: int, status: OutboxStatus, error: str) -> None:
+    async def _final(
+        self, row_id: int, status: OutboxStatus, error: str, *, keep_content: bool = False
+    ) -> None:
         await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id)
@@ -142,9 +145,36 @@ class OutboxRepository:
                 status=status,
                 error=error[:2000],
                 attempts=OutboxMessage.attempts + 1,
-                **_DROP_CONTENT,
+                **({} if keep_content else _DROP_CONTENT),
             )
         )
+
+    async def resend(self, ids: Sequence[int]) -> int:
+        """A person decided: send these uncertain rows again (they may arrive twice)."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.UNCERTAIN)
+            .values(status=OutboxStatus.PENDING, claimed_by=None, claimed_at=None, not_before=None)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def drop(self, ids: Sequence[int]) -> int:
+        """A person decided: these uncertain rows arrived, or do not matter; forget them."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.status == OutboxStatus.UNCERTAIN)
+            .values(status=OutboxStatus.FAILED, error="dropped by an operator", **_DROP_CONTENT)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def forget_chat(self, chat_id: int) -> int:
+        """The person was erased: what uncertain rows would have said to them goes."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.chat_id == chat_id, OutboxMessage.status == OutboxStatus.UNCERTAIN)
+            .values(status=OutboxStatus.FAILED, error="the person was erased", **_DROP_CONTENT)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def claimed_by_others(self, owner: str) -> list[tuple[int, str, int, int, str | None]]:
         """Rows being sent by another sender: (id, method, priority, attempts, claimant)."""

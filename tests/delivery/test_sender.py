@@ -258,3 +258,20 @@ async def test_two_senders_on_one_database_send_each_row_once(
         got = [m for m in await h.client.bot_messages(uid) if m.text == "只发一次"]
         assert len(got) == 1, uid
     assert {r.status for r in await h.rows()} == {OutboxStatus.SENT}
+
+
+async def test_erasing_a_person_drops_what_uncertain_rows_would_have_said(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with unit_of_work(sessions) as s:
+        out = OutboxRepository(s)
+        await out.add(42, SEND_MESSAGE, {"text": "您的意见 YZ-000001"}, now=utcnow())
+        await out.add(43, SEND_MESSAGE, {"text": "别人的"}, now=utcnow())
+    async with unit_of_work(sessions) as s:
+        for row_id in (1, 2):
+            await OutboxRepository(s).uncertain(row_id, "no answer")
+    async with unit_of_work(sessions) as s:
+        assert await OutboxRepository(s).forget_chat(42) == 1
+        rows = {r.chat_id: r for r in await s.scalars(select(OutboxMessage))}
+    assert rows[42].payload is None and rows[42].status == OutboxStatus.FAILED
+    assert rows[43].payload == {"text": "别人的"}

@@ -15,6 +15,7 @@ from storage.repositories import (
     DraftRepository,
     InboxRepository,
     OpinionRepository,
+    OutboxRepository,
     ResidentRepository,
 )
 
@@ -34,6 +35,7 @@ class AccountService:
     opinions: OpinionRepository
     drafts: DraftRepository
     inbox: InboxRepository
+    outbox: OutboxRepository
     _: KW_ONLY
     clock: Clock
     reference_prefix: str
@@ -47,6 +49,7 @@ class AccountService:
             work.repo(OpinionRepository),
             work.repo(DraftRepository),
             work.repo(InboxRepository),
+            work.repo(OutboxRepository),
             clock=work.clock,
             reference_prefix=work.district.reference_prefix,
             notice_version=CONSENT_VERSION,
@@ -69,6 +72,7 @@ class AccountService:
         """Erase identity and texts; keep only anonymous facts. Returns opinions touched."""
         count = await self.opinions.erase_for_resident(resident.id, self.clock.now())
         await self.inbox.forget_chat(resident.telegram_id)
+        await self.outbox.forget_chat(resident.telegram_id)
         await self.residents.delete(resident.id)  # the draft goes with it (cascade)
         return count
 
