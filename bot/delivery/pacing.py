@@ -32,6 +32,10 @@ class SlidingWindow:
     answer. So a call occupies the window from when it leaves until `period` after its
     answer: then no second of the server's can hold more than `limit`, whatever the network
     delays, at the price of one round trip per window.
+
+    Calls are also spread evenly (one every period/limit at most): without that, a backlog
+    goes out in bursts of `limit` once a second, and a reply that arrives between two bursts
+    waits half a second on average instead of a few milliseconds.
     """
 
     def __init__(
@@ -44,6 +48,8 @@ class SlidingWindow:
         self.now = now
         self._open = 0  # calls sent, not yet answered
         self._answered: deque[float] = deque()  # when recent calls were answered
+        self._gap = period / limit
+        self._last = float("-inf")  # when the last call left
 
     def _forget_old(self) -> float:
         now = self.now()
@@ -51,23 +57,34 @@ class SlidingWindow:
             self._answered.popleft()
         return now
 
-    def available(self) -> int:
-        """How many calls fit now."""
-        self._forget_old()
-        return max(self.limit - self._open - len(self._answered), 0)
+    def reserve(self, within: float) -> float | None:
+        """Book a place for one call: the seconds it must wait before it leaves (it counts
+        from now on), or None if no place opens within `within` seconds."""
+        now = self._forget_old()
+        start = max(now, self._last + self._gap)
+        while True:
+            if start - now > within:
+                return None
+            # Calls answered long enough before `start` no longer count then.
+            ends = [t + self.period for t in self._answered if t + self.period > start]
+            if self._open + len(ends) < self.limit:
+                break
+            if not ends:
+                return None  # all places taken by calls in flight: wait for answers
+            start = min(ends)
+        self._last = start
+        self._open += 1
+        return start - now
 
     def wait(self) -> float:
-        """Seconds until one more call fits (0 if it fits now)."""
+        """Seconds until a place may open (when the window is full, or the spread next)."""
         now = self._forget_old()
+        spread = self._last + self._gap - now
         if self._open + len(self._answered) < self.limit:
-            return 0.0
+            return max(spread, 0.0)
         if self._answered:
-            return self._answered[0] + self.period - now
-        return 0.01  # all in flight: look again when one is answered
-
-    def take(self) -> None:
-        """A call leaves now (call `wait()` or `available()` first)."""
-        self._open += 1
+            return max(self._answered[0] + self.period - now, spread, 0.0)
+        return max(0.01, spread)  # all in flight: look again when one is answered
 
     def answered(self) -> None:
         """A call taken earlier was answered (or failed) now."""

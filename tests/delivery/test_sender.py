@@ -36,21 +36,23 @@ class FakeTime:
         return self.t
 
 
-def test_the_sliding_window_never_holds_more_than_its_limit() -> None:
+def test_the_sliding_window_spreads_calls_and_never_holds_more_than_its_limit() -> None:
     now = FakeTime()
     window = SlidingWindow(30, 1.0, now)
-    for _ in range(30):
-        assert window.wait() == 0
-        window.take()
-    assert window.available() == 0 and 0 < window.wait() < 0.1  # all in flight
-    now.t += 0.2
+    delays = [window.reserve(within=1.0) for _ in range(30)]
+    # booked one every 1/30 s, not in a burst
+    assert delays == pytest.approx([i / 30 for i in range(30)])
+    assert window.reserve(within=1.0) is None  # 30 booked: the window is full
+    now.t += 1.0
     for _ in range(30):
         window.answered()  # a call counts until a second after its answer
+    assert window.reserve(within=0.5) is None  # the first place opens in a second
     assert window.wait() == pytest.approx(1.0)
-    now.t += 0.5
-    assert window.available() == 0 and window.wait() == pytest.approx(0.5)
-    now.t += 0.5
-    assert window.available() == 30
+    assert window.reserve(within=1.0) == pytest.approx(1.0)  # booked for when it opens
+    now.t += 2.0
+    assert window.reserve(within=0.1) == 0.0
+    # a booking further ahead than asked for is not made
+    assert window.reserve(within=0.01) is None
 
 
 def test_one_message_a_second_per_private_chat_and_twenty_a_minute_per_group() -> None:
