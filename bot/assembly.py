@@ -153,7 +153,11 @@ class Runtime:
                 task.cancel()
             await asyncio.gather(*self.tasks, return_exceptions=True)
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(self.sender.flush(), timeout=10)
+            # flush stops claiming before its own timeout and records what it sent; the
+            # outer limit is only for a network that hangs.
+            await asyncio.wait_for(self.sender.flush(timeout=10), timeout=20)
+        with contextlib.suppress(Exception):
+            await self.sender.close()
         with contextlib.suppress(Exception):
             await self.app.shutdown()
         await self.engine.dispose()

@@ -208,7 +208,7 @@ class OutboxMessage(Base):
 
     __table_args__ = (
         Index("ix_outbox_status_priority_id", "status", "priority", "id"),
-        Index("ix_outbox_chat_id_status", "chat_id", "status"),
+        Index("ix_outbox_chat_id_status_id", "chat_id", "status", "id"),
         NO_REUSE,
     )
 

@@ -86,6 +86,10 @@ class SlidingWindow:
             return max(self._answered[0] + self.period - now, spread, 0.0)
         return max(0.01, spread)  # all in flight: look again when one is answered
 
+    def release(self) -> None:
+        """A place booked but never used (the row was not ours, or the claim failed)."""
+        self._open = max(self._open - 1, 0)
+
     def answered(self) -> None:
         """A call taken earlier was answered (or failed) now."""
         self._open = max(self._open - 1, 0)

@@ -60,6 +60,8 @@ LOOK_AHEAD = 200
 #: the pace without a database round trip per message, short enough that few are claimed
 #: and not yet sent when a crash comes.
 CLAIM_AHEAD = 0.07
+#: How often claims of senders that are gone are looked for (and the liveness lock checked).
+RECOVER_EVERY = 30.0
 #: Network failures that happened before the request left: safe to send again.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
@@ -98,7 +100,7 @@ class Sender:
         self._done = asyncio.Event()
         self._paused_until = 0.0  # loop time: a 429 pauses everything this long
         self._liveness: AsyncConnection | None = None
-        self._recovered = False  # claims left by senders that are gone: settled once
+        self._next_recovery = float("-inf")  # claims left by senders that are gone
         self.next_retry: datetime | None = None
         #: Told, in the transaction that records it, that a chat blocked the bot (403).
         self.on_blocked = on_blocked
@@ -121,6 +123,11 @@ class Sender:
                 await sleep_or_stop(backoff, stopping)
                 backoff = min(backoff * 2, 30.0)
                 continue
+            except Exception:  # nothing may end the only sending path
+                log.exception("sender: unexpected error; retrying in %.0fs", backoff)
+                await sleep_or_stop(backoff, stopping)
+                backoff = min(backoff * 2, 30.0)
+                continue
             if self._done.is_set():
                 self._done.clear()
                 continue
@@ -128,14 +135,17 @@ class Sender:
         await self.drain()
 
     async def flush(self, timeout: float = 10.0) -> None:
-        """Send everything queued, retries included, within `timeout` (shutdown, tests)."""
+        """Send what is queued and due within `timeout`, retries included, and record it
+        (shutdown, tests). It stops claiming a little before the deadline, so what it sent
+        is recorded in time."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while loop.time() < deadline:
+        while loop.time() < deadline - 1.0:
             wait = await self.pump()
             if not self._in_flight and not self._outcomes:
+                horizon = self.clock.now() + timedelta(seconds=deadline - loop.time())
                 async with unit_of_work(self.sessions) as session:
-                    if not await OutboxRepository(session).pending_count():
+                    if not await OutboxRepository(session).due_count(horizon):
                         break
             await _wait_either(asyncio.Event(), self._done, min(wait, deadline - loop.time()))
             self._done.clear()
@@ -146,14 +156,19 @@ class Sender:
         if self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
         await self._record()
+
+    async def close(self) -> None:
+        """After the last send: let other processes know this sender's claims are over."""
         await self._release_liveness()
 
     async def pump(self) -> float:
         """Record outcomes, start what may go now; returns seconds until it is worth looking
         again (a pace or a retry time), at most one."""
-        if not self._recovered:
+        loop = asyncio.get_running_loop()
+        if loop.time() >= self._next_recovery:
+            # At start, then now and then: a sender elsewhere may have died meanwhile.
             await self.recover()
-            self._recovered = True
+            self._next_recovery = loop.time() + RECOVER_EVERY
         await self._record()
         loop = asyncio.get_running_loop()
         if loop.time() < self._paused_until:
@@ -166,20 +181,29 @@ class Sender:
             rows = await OutboxRepository(session).due(now, limit=LOOK_AHEAD)
         chosen, wait = self._choose(rows, free)
         if chosen:
-            async with unit_of_work(self.sessions) as session:
-                got = set(
-                    await OutboxRepository(session).claim(
-                        [r.id for r, _ in chosen], self.owner, now
+            try:
+                async with unit_of_work(self.sessions) as session:
+                    got = set(
+                        await OutboxRepository(session).claim(
+                            [r.id for r, _ in chosen], self.owner, now
+                        )
                     )
-                )
+            except BaseException:
+                got = set()
+                raise
+            finally:
+                for row, _ in chosen:  # places booked for rows we did not get go back
+                    if row.id not in got and row.method not in NOT_MESSAGES and self.window:
+                        self.window.release()
             for row, delay in chosen:
-                if row.id not in got:  # another sender has it: give its place back
-                    if row.method not in NOT_MESSAGES and self.window is not None:
-                        self.window.answered()
+                if row.id not in got:  # another sender has it
                     continue
                 self._in_flight[row.chat_id] = asyncio.create_task(self._deliver(row, delay))
         if self.next_retry is not None:
-            wait = min(wait, max((self.next_retry - now).total_seconds(), 0.01))
+            if self.next_retry > now:
+                wait = min(wait, (self.next_retry - now).total_seconds())
+            else:
+                self.next_retry = None
         return max(min(wait, 1.0), 0.005)
 
     def _choose(
@@ -227,7 +251,11 @@ class Sender:
         try:
             if delay > 0:
                 await asyncio.sleep(delay)  # its place in the pace
-            outcome = await self._call(row)
+            try:
+                outcome = await self._call(row)
+            except Exception as exc:  # a malformed row must not stay claimed forever
+                log.exception("outbox row %s could not be sent", row.id)
+                outcome = _Outcome(row, "failed", f"error: {exc!r}"[:300])
         finally:
             self._in_flight.pop(row.chat_id, None)
             if row.method not in NOT_MESSAGES:
@@ -247,7 +275,6 @@ class Sender:
             wait = retry_seconds(exc)
             # Telegram's flood control: everything pauses, this row waits its turn again.
             self._paused_until = asyncio.get_running_loop().time() + wait
-            self.pacer.hold(row.chat_id, wait)
             return _Outcome(row, "retry", f"429 retry after {wait}", wait=wait)
         except Forbidden as exc:
             return _Outcome(row, "blocked", f"403 {exc.message}")
@@ -289,21 +316,21 @@ class Sender:
             async with unit_of_work(self.sessions) as session:
                 outbox = OutboxRepository(session)
                 for o in outcomes:
+                    me = self.owner
                     if o.kind == "sent":
-                        await outbox.sent(o.row.id, o.message_id, now)
+                        await outbox.sent(o.row.id, o.message_id, now, owner=me)
                     elif o.kind == "retry":
-                        await outbox.retry_later(
-                            o.row.id, now + timedelta(seconds=o.wait), o.detail
-                        )
+                        at = now + timedelta(seconds=o.wait)
+                        await outbox.retry_later(o.row.id, at, o.detail, owner=me)
                     elif o.kind == "uncertain":
-                        await outbox.uncertain(o.row.id, o.detail)
+                        await outbox.uncertain(o.row.id, o.detail, owner=me)
                     elif o.kind == "blocked":
-                        await outbox.failed(o.row.id, o.detail)
+                        await outbox.failed(o.row.id, o.detail, owner=me)
                         await outbox.drop_pending_for_chat(o.row.chat_id, "403 blocked by the user")
                         if self.on_blocked is not None:
                             await self.on_blocked(session, o.row.chat_id)
                     else:
-                        await outbox.failed(o.row.id, o.detail)
+                        await outbox.failed(o.row.id, o.detail, owner=me)
         except BaseException:
             self._outcomes[:0] = outcomes  # not recorded: keep them for the next try
             raise
@@ -327,15 +354,28 @@ class Sender:
                 if await self._alive(session, claimant):
                     continue
                 if method in IDEMPOTENT or (priority == Priority.REPLY and attempts == 0):
-                    await outbox.release(row_id)
+                    await outbox.release(row_id, claimant)
                 else:
-                    await outbox.uncertain(row_id, "in flight when its sender stopped")
+                    note = "in flight when its sender stopped"
+                    await outbox.uncertain(row_id, note, owner=claimant)
                 log.warning("outbox row %s was in flight when its sender stopped", row_id)
 
     async def _hold_liveness(self) -> None:
         engine: AsyncEngine = self.sessions.kw["bind"]
-        if engine.dialect.name != "postgresql" or self._liveness is not None:
+        if engine.dialect.name != "postgresql":
             return
+        if self._liveness is not None:
+            try:
+                await self._liveness.execute(text("SELECT 1"))
+                await self._liveness.commit()
+                return
+            except (SQLAlchemyError, OSError):
+                # The connection (and with it the lock) is gone: take it again before any
+                # more claims, or others would count ours as dead.
+                log.warning("sender: its liveness lock was lost; taking it again")
+                with contextlib.suppress(SQLAlchemyError, OSError):
+                    await self._liveness.invalidate()
+                self._liveness = None
         conn = await engine.connect()
         await conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self.lock_key})
         await conn.commit()

@@ -23,17 +23,29 @@ assert OutboxStatus.PENDING.value == PENDING
 _EARLIER: dict[Any, Any] = {}
 
 
-def ready_in_chat_order(
-    model: Any, now: datetime, *, in_flight: str | None = None
-) -> ColumnElement[bool]:
-    """WHERE clause: pending, not waiting, and no earlier row of the chat waiting (or, with
-    `in_flight`, being sent right now)."""
+def first_of_its_chat(model: Any, now: datetime, in_flight: str) -> ColumnElement[bool]:
+    """WHERE clause: pending, due, and the oldest row of its chat that is not final (no
+    earlier row of the chat pending or in flight). Each chat contributes one row, so a chat
+    with thousands queued neither slows the query down nor crowds the others out, and its
+    rows leave strictly in order."""
+    earlier = _EARLIER.setdefault(model, aliased(model, name=f"earlier_{model.__tablename__}"))
+    return and_(
+        model.status == PENDING,
+        or_(model.not_before.is_(None), model.not_before <= now),
+        ~exists().where(
+            earlier.chat_id == model.chat_id,
+            earlier.id < model.id,
+            earlier.status.in_([PENDING, in_flight]),
+        ),
+    )
+
+
+def ready_in_chat_order(model: Any, now: datetime) -> ColumnElement[bool]:
+    """WHERE clause: pending, not waiting, and no earlier pending row of the chat waiting."""
     # One alias per model for good: a new one each call would defeat SQLAlchemy's statement
     # cache and recompile the query every time (measured: 1.6 ms a call instead of 0.5).
     earlier = _EARLIER.setdefault(model, aliased(model, name=f"earlier_{model.__tablename__}"))
     holds = and_(earlier.status == PENDING, earlier.not_before > now)
-    if in_flight is not None:
-        holds = or_(holds, earlier.status == in_flight)
     return and_(
         model.status == PENDING,
         or_(model.not_before.is_(None), model.not_before <= now),

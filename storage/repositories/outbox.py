@@ -11,15 +11,27 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
 from storage.records import OutboxRecord
-from storage.repositories.ordering import ready_in_chat_order
+from storage.repositories.ordering import first_of_its_chat
 from storage.statuses import OutboxStatus, Priority
 
 _DROP_CONTENT: dict[str, object] = {"payload": None, "file_content": None}
+
+
+def _claimed_by(owner: str | None, *, dead: bool = False) -> list[Any]:
+    """Conditions for writing a row's outcome: it is still the claim of `owner` (a sender
+    records only its own claims; recovery settles only the dead one it saw). None: any row
+    (operators' commands, tests)."""
+    if owner is None and not dead:
+        return []
+    claimant = (
+        OutboxMessage.claimed_by.is_(None) if owner is None else OutboxMessage.claimed_by == owner
+    )
+    return [OutboxMessage.status == OutboxStatus.SENDING, claimant]
 
 
 def _record(r: OutboxMessage) -> OutboxRecord:
@@ -62,11 +74,12 @@ class OutboxRepository:
         )
 
     async def due(self, now: datetime, limit: int = 100) -> list[OutboxRecord]:
-        """What may be sent now: replies before bulk, oldest first. A chat whose earlier row
-        waits for a retry, or is being sent, waits whole: its messages never overtake."""
+        """What may be sent now: the oldest unfinished row of each chat, if it is due;
+        replies before bulk, then oldest first. A chat's rows leave strictly in order: one
+        waiting for a retry or being sent holds the chat's later rows."""
         rows = await self.session.scalars(
             select(OutboxMessage)
-            .where(ready_in_chat_order(OutboxMessage, now, in_flight=OutboxStatus.SENDING))
+            .where(first_of_its_chat(OutboxMessage, now, OutboxStatus.SENDING))
             .order_by(OutboxMessage.priority, OutboxMessage.id)
             .limit(limit)
         )
@@ -96,10 +109,12 @@ class OutboxRepository:
         )
         return sorted(int(i) for i in result.scalars())
 
-    async def sent(self, row_id: int, message_id: int | None, now: datetime) -> None:
+    async def sent(
+        self, row_id: int, message_id: int | None, now: datetime, *, owner: str | None = None
+    ) -> None:
         await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
+            .where(OutboxMessage.id == row_id, *_claimed_by(owner))
             .values(
                 status=OutboxStatus.SENT,
                 telegram_message_id=message_id,
@@ -110,11 +125,13 @@ class OutboxRepository:
             )
         )
 
-    async def retry_later(self, row_id: int, not_before: datetime, error: str) -> None:
+    async def retry_later(
+        self, row_id: int, not_before: datetime, error: str, *, owner: str | None = None
+    ) -> None:
         """Not sent; try again at `not_before` (the chat's later rows wait behind it)."""
         await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
+            .where(OutboxMessage.id == row_id, *_claimed_by(owner))
             .values(
                 status=OutboxStatus.PENDING,
                 claimed_by=None,
@@ -125,22 +142,28 @@ class OutboxRepository:
             )
         )
 
-    async def failed(self, row_id: int, error: str) -> None:
+    async def failed(self, row_id: int, error: str, *, owner: str | None = None) -> None:
         """Given up: keep why, drop what it would have said."""
-        await self._final(row_id, OutboxStatus.FAILED, error)
+        await self._final(row_id, OutboxStatus.FAILED, error, owner=owner)
 
-    async def uncertain(self, row_id: int, error: str) -> None:
+    async def uncertain(self, row_id: int, error: str, *, owner: str | None = None) -> None:
         """The request went out and no answer came: it may have been delivered. It is not
         sent again by itself; `yushi outbox` shows such rows (their content kept) for a
         person to send again or drop."""
-        await self._final(row_id, OutboxStatus.UNCERTAIN, error, keep_content=True)
+        await self._final(row_id, OutboxStatus.UNCERTAIN, error, keep_content=True, owner=owner)
 
     async def _final(
-        self, row_id: int, status: OutboxStatus, error: str, *, keep_content: bool = False
+        self,
+        row_id: int,
+        status: OutboxStatus,
+        error: str,
+        *,
+        keep_content: bool = False,
+        owner: str | None = None,
     ) -> None:
         await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id)
+            .where(OutboxMessage.id == row_id, *_claimed_by(owner))
             .values(
                 status=status,
                 error=error[:2000],
@@ -192,11 +215,11 @@ class OutboxRepository:
         )
         return [(int(i), str(m), int(p), int(a), c) for i, m, p, a, c in rows]
 
-    async def release(self, row_id: int) -> None:
+    async def release(self, row_id: int, claimant: str | None) -> None:
         """A claim whose sender is gone, for a call that may go again: send it again."""
         await self.session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, OutboxMessage.status == OutboxStatus.SENDING)
+            .where(OutboxMessage.id == row_id, *_claimed_by(claimant, dead=True))
             .values(
                 status=OutboxStatus.PENDING,
                 claimed_by=None,
@@ -232,6 +255,26 @@ class OutboxRepository:
             select(func.count())
             .select_from(OutboxMessage)
             .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.SENDING]))
+        )
+        return int(count or 0)
+
+    async def due_count(self, before: datetime) -> int:
+        """Rows not yet final that are due by `before` (or being sent)."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                or_(
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                    and_(
+                        OutboxMessage.status == OutboxStatus.PENDING,
+                        or_(
+                            OutboxMessage.not_before.is_(None),
+                            OutboxMessage.not_before <= before,
+                        ),
+                    ),
+                )
+            )
         )
         return int(count or 0)
 

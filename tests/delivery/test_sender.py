@@ -75,6 +75,7 @@ class Harness:
         self.client = client
         self.bot = bot
         self.sessions = sessions
+        self.senders: list[Sender] = []
 
     async def people(self, n: int) -> list[int]:
         ids = [next(_user_ids) for _ in range(n)]
@@ -99,7 +100,9 @@ class Harness:
             return list(await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
 
     def sender(self, sessions: async_sessionmaker[AsyncSession] | None = None, **kw: Any) -> Sender:
-        return Sender(self.bot, sessions or self.sessions, SystemClock(), **kw)
+        sender = Sender(self.bot, sessions or self.sessions, SystemClock(), **kw)
+        self.senders.append(sender)
+        return sender
 
 
 @pytest.fixture
@@ -111,7 +114,10 @@ async def h(
     client.bot_id = registered.id
     request = HTTPXRequest(connection_pool_size=32, read_timeout=0.5)
     async with Bot(token, base_url=emulator.api_base_url, request=request) as bot:
-        yield Harness(client, bot, sessions)
+        harness = Harness(client, bot, sessions)
+        yield harness
+        for sender in harness.senders:
+            await sender.close()
 
 
 async def violations(client: EmulatorClient) -> dict[str, int]:
@@ -238,17 +244,22 @@ async def test_a_live_senders_claims_are_left_alone(
     assert row.status == OutboxStatus.SENDING
     await other.invalidate()  # that process died: its connection and lock are gone
     await sender.recover()
-    await sender.drain()
     [row] = await h.rows()
     assert row.status == OutboxStatus.UNCERTAIN
 
 
+@pytest.mark.postgres
 async def test_two_senders_on_one_database_send_each_row_once(
     h: Harness, database_url: str, engine: AsyncEngine
 ) -> None:
+    """Two processes' senders (each on its own engine, each holding its liveness lock) share
+    one outbox. SQLite is one process by design: a second sender there would take the
+    first one's claims for a dead sender's."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("several senders share a PostgreSQL outbox, not a SQLite file")
     people = await h.people(40)
     for uid in people:
-        await h.queue(uid, "只发一次", Priority.BULK)
+        await h.queue(uid, "只发一次")  # replies: a wrongly settled claim would send twice
     other = create_engine(database_url)
     try:
         one = h.sender(per_second=0)
@@ -277,3 +288,29 @@ async def test_erasing_a_person_drops_what_uncertain_rows_would_have_said(
         rows = {r.chat_id: r for r in await s.scalars(select(OutboxMessage))}
     assert rows[42].payload is None and rows[42].status == OutboxStatus.FAILED
     assert rows[43].payload == {"text": "别人的"}
+
+
+def test_a_place_booked_for_a_row_not_claimed_goes_back() -> None:
+    now = FakeTime()
+    window = SlidingWindow(2, 1.0, now)
+    assert window.reserve(within=1.0) == 0.0
+    assert window.reserve(within=1.0) is not None
+    assert window.reserve(within=1.0) is None  # both places booked
+    window.release()
+    window.release()
+    assert window.reserve(within=1.0) is not None  # free again, nothing held for a second
+
+
+async def test_a_long_queue_in_one_chat_neither_slows_nor_crowds_out_the_others(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with unit_of_work(sessions) as s:
+        out = OutboxRepository(s)
+        for i in range(300):
+            await out.add(1, SEND_MESSAGE, {"text": f"第{i}条"}, now=utcnow())
+        await out.add(2, SEND_MESSAGE, {"text": "乙"}, now=utcnow())
+        await out.add(3, SEND_MESSAGE, {"text": "丙"}, priority=Priority.BULK, now=utcnow())
+    async with unit_of_work(sessions) as s:
+        due = await OutboxRepository(s).due(utcnow(), limit=50)
+    # the head of each chat only, replies first
+    assert [(r.chat_id, r.payload["text"]) for r in due] == [(1, "第0条"), (2, "乙"), (3, "丙")]

@@ -32,12 +32,12 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("telegram_message_id", sa.BigInteger(), nullable=True))
         batch_op.drop_index("ix_outbox_status_id")
         batch_op.create_index("ix_outbox_status_priority_id", ["status", "priority", "id"])
-        batch_op.create_index("ix_outbox_chat_id_status", ["chat_id", "status"])
+        batch_op.create_index("ix_outbox_chat_id_status_id", ["chat_id", "status", "id"])
 
 
 def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch_op:
-        batch_op.drop_index("ix_outbox_chat_id_status")
+        batch_op.drop_index("ix_outbox_chat_id_status_id")
         batch_op.drop_index("ix_outbox_status_priority_id")
         batch_op.create_index("ix_outbox_status_id", ["status", "id"])
         for column in ("telegram_message_id", "sent_at", "claimed_at", "claimed_by", "priority"):
