@@ -36,7 +36,7 @@ from storage.statuses import OutboxStatus, Priority  # noqa: E402
 from tgemu import EmulatorClient, make_token  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
-from flow_bench import free_port  # noqa: E402
+from flow_bench import start_emulator  # noqa: E402
 
 BOT_ID = 7_400_000_001
 
@@ -75,26 +75,10 @@ async def main() -> None:
     parser.add_argument("--replies", type=int, default=20)
     args = parser.parse_args()
 
-    port = free_port()
-    emu = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "emulator",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.DEVNULL,
-        cwd=ROOT,
-    )
+    port, emu = await start_emulator()
     try:
         url = f"http://127.0.0.1:{port}"
         async with EmulatorClient(url) as client:
-            for _ in range(100):
-                try:
-                    await client.health()
-                    break
-                except Exception:
-                    await asyncio.sleep(0.1)
             token = make_token(BOT_ID)
             await client.register_bot(token, username="fanout_bench_bot")
             client.bot_id = BOT_ID

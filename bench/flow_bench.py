@@ -59,6 +59,23 @@ class Result:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
 
 
+async def start_emulator() -> tuple[int, asyncio.subprocess.Process]:
+    """`yushi emulator` as its own process on a free 127.0.0.1 port, once it listens."""
+    port = free_port()
+    emu = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "emulator",
+        "--port",
+        str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    await wait_port(port)
+    return port, emu
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -161,19 +178,8 @@ async def main() -> None:
     )
     args = parser.parse_args()
 
-    port = free_port()
-    emu = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "emulator",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.DEVNULL,
-        cwd=ROOT,
-    )
+    port, emu = await start_emulator()
     try:
-        await wait_port(port)
         emu_url = f"http://127.0.0.1:{port}"
         with tempfile.TemporaryDirectory() as tmp:
             base = {

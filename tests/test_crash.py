@@ -30,6 +30,19 @@ RESIDENTS = 24
 _tokens = itertools.count(900_000_001)
 
 
+def bot_env(token: str, emulator: EmulatorServer, database_url: str) -> dict[str, str]:
+    """`yushi run`'s environment: this bot on the emulator, this database, nothing inherited."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))},
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": emulator.api_base_url,
+        "TELEGRAM_API_FILE_URL": emulator.file_base_url,
+        "DATABASE_URL": database_url,
+        "POLL_TIMEOUT": "1",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
 class BotProcess:
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.env = env
@@ -85,16 +98,7 @@ async def test_sigkill_mid_burst_loses_and_doubles_nothing(
     token = f"{next(_tokens)}:CRASH-test-token-{'y' * 20}"
     registered = await client.register_bot(token, username="yushi_crash_bot")
     client.bot_id = registered.id
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))},
-        "TELEGRAM_BOT_TOKEN": token,
-        "TELEGRAM_API_BASE_URL": emulator.api_base_url,
-        "TELEGRAM_API_FILE_URL": emulator.file_base_url,
-        "DATABASE_URL": database_url,
-        "POLL_TIMEOUT": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-    bot = BotProcess(env, tmp_path)
+    bot = BotProcess(bot_env(token, emulator, database_url), tmp_path)
     users = list(range(8_000_001, 8_000_001 + RESIDENTS))
     texts = {u: f"凯旋路{u % 1000}号门口晚上停车太乱，消防通道被堵" for u in users}
     for u in users:
@@ -202,16 +206,7 @@ async def test_repeated_kills_under_load_repeat_at_most_what_was_in_flight(
     token = f"{next(_tokens)}:CRASH-test-token-{'z' * 20}"
     registered = await client.register_bot(token, username="yushi_kill_bot")
     client.bot_id = registered.id
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_"))},
-        "TELEGRAM_BOT_TOKEN": token,
-        "TELEGRAM_API_BASE_URL": emulator.api_base_url,
-        "TELEGRAM_API_FILE_URL": emulator.file_base_url,
-        "DATABASE_URL": sqlite_url,
-        "POLL_TIMEOUT": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-    bot = BotProcess(env, tmp_path)
+    bot = BotProcess(bot_env(token, emulator, sqlite_url), tmp_path)
     users = list(range(8_100_001, 8_100_031))
     for u in users:
         await client.create_user(u, first_name=f"居民{u % 100}")

@@ -144,10 +144,10 @@ async def test_outbox_retry_and_failure(sessions: async_sessionmaker[AsyncSessio
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
         await out.add(1, "sendMessage", {"text": "a"}, now=utcnow())
-        await out.add(1, "sendMessage", {"text": "b"}, now=utcnow())
+        await out.add(2, "sendMessage", {"text": "b"}, now=utcnow())
     async with unit_of_work(sessions) as s:
         out = OutboxRepository(s)
-        first, second = await out.due(utcnow())
+        first, second = await out.due(utcnow())  # the head of each chat
         await out.retry_later(first.id, utcnow() + timedelta(seconds=30), "429")
         await out.failed(second.id, "400 bad")
     async with unit_of_work(sessions) as s:
@@ -173,4 +173,5 @@ async def test_a_waiting_chat_holds_only_itself_even_behind_a_long_queue(
     assert [r.chat_id for r in ready] == [2]  # chat 1 waits whole; chat 2 is not hidden
     async with unit_of_work(sessions) as s:
         later = await OutboxRepository(s).due(utcnow() + timedelta(minutes=1), limit=5)
-    assert [r.payload["text"] for r in later] == ["a0", "a1", "a2", "a3", "a4"]
+    # chat 1 resumes at its head, in order (one row per chat at a time), chat 2 still there
+    assert [r.payload["text"] for r in later] == ["a0", "b"]

@@ -112,34 +112,28 @@ class OutboxRepository:
     async def sent(
         self, row_id: int, message_id: int | None, now: datetime, *, owner: str | None = None
     ) -> None:
-        await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, *_claimed_by(owner))
-            .values(
-                status=OutboxStatus.SENT,
-                telegram_message_id=message_id,
-                sent_at=now,
-                attempts=OutboxMessage.attempts + 1,
-                error=None,
-                **_DROP_CONTENT,
-            )
+        await self._settle(
+            row_id,
+            owner,
+            status=OutboxStatus.SENT,
+            telegram_message_id=message_id,
+            sent_at=now,
+            error=None,
+            **_DROP_CONTENT,
         )
 
     async def retry_later(
         self, row_id: int, not_before: datetime, error: str, *, owner: str | None = None
     ) -> None:
         """Not sent; try again at `not_before` (the chat's later rows wait behind it)."""
-        await self.session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == row_id, *_claimed_by(owner))
-            .values(
-                status=OutboxStatus.PENDING,
-                claimed_by=None,
-                claimed_at=None,
-                not_before=not_before,
-                error=error[:2000],
-                attempts=OutboxMessage.attempts + 1,
-            )
+        await self._settle(
+            row_id,
+            owner,
+            status=OutboxStatus.PENDING,
+            claimed_by=None,
+            claimed_at=None,
+            not_before=not_before,
+            error=error[:2000],
         )
 
     async def failed(self, row_id: int, error: str, *, owner: str | None = None) -> None:
@@ -161,15 +155,15 @@ class OutboxRepository:
         keep_content: bool = False,
         owner: str | None = None,
     ) -> None:
+        content = {} if keep_content else _DROP_CONTENT
+        await self._settle(row_id, owner, status=status, error=error[:2000], **content)
+
+    async def _settle(self, row_id: int, owner: str | None, **values: object) -> None:
+        """Write an attempt's outcome (only over `owner`'s claim, when given)."""
         await self.session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == row_id, *_claimed_by(owner))
-            .values(
-                status=status,
-                error=error[:2000],
-                attempts=OutboxMessage.attempts + 1,
-                **({} if keep_content else _DROP_CONTENT),
-            )
+            .values(attempts=OutboxMessage.attempts + 1, **values)
         )
 
     async def resend(self, ids: Sequence[int]) -> int:
