@@ -1,5 +1,8 @@
 """Telegram's pace: about 30 messages a second overall and one a second to one chat.
 
+Bulk sending keeps one a second to a chat strictly; a reply may use the short burst of 3
+Telegram tolerates (see ChatPacer).
+
 Both limits count every call that makes or changes a message (sends, edits, files); answers
 to button presses and housekeeping calls do not. The overall limit is a sliding window (no
 second, wherever it starts, holds more than `per_second` calls), not a refilling bucket that
@@ -97,27 +100,43 @@ class SlidingWindow:
 
 
 class ChatPacer:
-    """The earliest moment each chat may get its next message: a gap after the previous
-    one's answer (one call per chat is in flight at a time)."""
+    """When each chat may get its next message (one call per chat is in flight at a time).
+
+    Bulk sending (digests, invitations) keeps a full gap after the previous answer: one a
+    second to a private chat, one every three seconds to a group (20 a minute). A reply to
+    someone who just wrote or pressed may use the short burst Telegram tolerates (a bucket
+    of 3, refilled at the same pace): the edited question and the next one arrive together,
+    not a second apart, while over any longer stretch the chat still gets one a second.
+    """
+
+    BURST = 3.0
 
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self.now = now
-        self._next: dict[int, float] = {}
+        self._chats: dict[int, tuple[float, float, float]] = {}  # tokens, at, last answer
 
-    def wait(self, chat_id: int) -> float:
-        return max(0.0, self._next.get(chat_id, 0.0) - self.now())
+    @staticmethod
+    def _gap(chat_id: int) -> float:
+        return PRIVATE_GAP if chat_id > 0 else GROUP_GAP
+
+    def _tokens(self, chat_id: int, now: float) -> tuple[float, float]:
+        tokens, at, last = self._chats.get(chat_id, (self.BURST, now, float("-inf")))
+        return min(self.BURST, tokens + (now - at) / self._gap(chat_id)), last
+
+    def wait(self, chat_id: int, *, bulk: bool = True) -> float:
+        now = self.now()
+        tokens, last = self._tokens(chat_id, now)
+        if bulk:
+            return max(0.0, last + self._gap(chat_id) - now)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) * self._gap(chat_id)
 
     def answered(self, chat_id: int) -> None:
-        """The chat's message was answered now: the next waits the chat's gap."""
-        gap = PRIVATE_GAP if chat_id > 0 else GROUP_GAP
-        self._next[chat_id] = self.now() + gap
-        if len(self._next) > 10_000:  # forget chats whose gap has long passed
-            horizon = self.now()
-            self._next = {c: t for c, t in self._next.items() if t > horizon}
-
-    def hold(self, chat_id: int, seconds: float) -> None:
-        """Telegram asked this chat to wait (429 retry_after)."""
-        self._next[chat_id] = max(self._next.get(chat_id, 0.0), self.now() + seconds)
+        """The chat's message was answered now."""
+        now = self.now()
+        tokens, _ = self._tokens(chat_id, now)
+        self._chats[chat_id] = (max(tokens - 1.0, 0.0), now, now)
+        if len(self._chats) > 10_000:  # forget chats that are long quiet
+            self._chats = {c: v for c, v in self._chats.items() if v[2] > now - 10 * self._gap(c)}
 
 
 def retry_seconds(exc: RetryAfter) -> float:

@@ -226,7 +226,7 @@ class Sender:
             seen.add(chat)  # the chat's later rows wait for this one in any case
             delay = 0.0
             if row.method not in NOT_MESSAGES:
-                chat_wait = self.pacer.wait(chat)
+                chat_wait = self.pacer.wait(chat, bulk=row.priority == Priority.BULK)
                 if chat_wait > 0:
                     wait = min(wait, chat_wait)
                     continue

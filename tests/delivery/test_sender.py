@@ -55,15 +55,23 @@ def test_the_sliding_window_spreads_calls_and_never_holds_more_than_its_limit() 
     assert window.reserve(within=0.01) is None
 
 
-def test_one_message_a_second_per_private_chat_and_twenty_a_minute_per_group() -> None:
+def test_one_message_a_second_per_chat_with_a_short_burst_for_replies() -> None:
     now = FakeTime()
     pacer = ChatPacer(now)
     pacer.answered(42)
     pacer.answered(-100)
-    assert pacer.wait(42) == pytest.approx(1.0) and pacer.wait(-100) == pytest.approx(3.0)
-    assert pacer.wait(43) == 0
-    pacer.hold(43, 5)
-    assert pacer.wait(43) == pytest.approx(5.0)
+    # bulk: a full gap after the previous answer (1 s a private chat, 3 s a group)
+    assert pacer.wait(42, bulk=True) == pytest.approx(1.0)
+    assert pacer.wait(-100, bulk=True) == pytest.approx(3.0)
+    assert pacer.wait(43, bulk=True) == 0
+    # replies: up to 3 at once, then one a second
+    assert pacer.wait(42, bulk=False) == 0
+    pacer.answered(42)
+    assert pacer.wait(42, bulk=False) == 0
+    pacer.answered(42)
+    assert pacer.wait(42, bulk=False) == pytest.approx(1.0)
+    now.t += 1.0
+    assert pacer.wait(42, bulk=False) == 0
 
 
 class Harness:
@@ -164,10 +172,10 @@ async def test_a_reply_goes_ahead_of_queued_bulk(h: Harness) -> None:
     assert left > 0  # the bulk was still queued when the reply went
 
 
-async def test_one_chat_gets_at_most_one_message_a_second(h: Harness) -> None:
+async def test_one_chat_gets_at_most_one_bulk_message_a_second(h: Harness) -> None:
     [uid] = await h.people(1)
     for i in range(3):
-        await h.queue(uid, f"第{i}条")
+        await h.queue(uid, f"第{i}条", Priority.BULK)
     await h.sender().flush(timeout=20)
     times = [
         m["at"]
