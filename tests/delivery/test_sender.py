@@ -322,3 +322,24 @@ async def test_a_long_queue_in_one_chat_neither_slows_nor_crowds_out_the_others(
         due = await OutboxRepository(s).due(utcnow(), limit=50)
     # the head of each chat only, replies first
     assert [(r.chat_id, r.payload["text"]) for r in due] == [(1, "第0条"), (2, "乙"), (3, "丙")]
+
+
+async def test_files_travel_through_the_outbox(h: Harness) -> None:
+    import base64
+
+    from bot.telegram.outbox import Outbox
+
+    png = base64.b64decode(
+        "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+    )
+    [uid] = await h.people(1)
+    async with unit_of_work(h.sessions) as s:
+        out = Outbox(s, SystemClock())
+        await out.photo(uid, "chart.png", png, "<b>本周</b>统计")
+        await out.document(uid, "items.xlsx", b"PK\x03\x04 sheet", "本周意见")
+    await h.sender().flush(timeout=10)
+    rows = await h.rows()
+    assert [r.status for r in rows] == [OutboxStatus.SENT] * 2
+    assert all(r.file_content is None and r.telegram_message_id for r in rows)
+    got = await h.client.bot_messages(uid)
+    assert [m.caption for m in got] == ["本周统计", "本周意见"]
