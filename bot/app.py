@@ -5,7 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
-from bot.features import account, consent, fallbacks, groups, intake
+from bot.features import account, consent, digests, fallbacks, groups, intake, staff
 from bot.telegram.application import BotApplication, Features
 from bot.telegram.context import BotContext
 from bot.telegram.dispatch import on_error
@@ -36,8 +36,10 @@ def build_application(settings: Settings) -> Features:
 def register(features: Features) -> None:
     """Each feature adds its handlers. Within a handler group the first match wins, so:"""
     groups.register(features)  # guards first: group chats and channels stop here
+    staff.register(features)  # roles, invite links (before /start), members' /settings
     consent.register(features)  # /start, /help, /privacy, /lang, 同意
     intake.register(features)  # buttons of a draft, then photos, pins and free text
     account.register(features)  # /my, /mydata, /delete_me
+    digests.register(features)  # scheduled digests, /digest, /op
     fallbacks.register(features)  # last: unknown commands, stale buttons, other media
     features.app.add_error_handler(on_error)

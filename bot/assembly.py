@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,15 +23,22 @@ from bot.config import Settings
 from bot.delivery.maintenance import Maintenance
 from bot.delivery.poller import DurablePoller
 from bot.delivery.processor import UpdateProcessor
-from bot.delivery.scheduler import ScheduledJob, Scheduler
+from bot.delivery.scheduler import ScheduledJob, Scheduler, Ticker
 from bot.delivery.sender import Sender
 from bot.deps import Deps, build_deps
 from bot.domain.clock import Clock
 from bot.features.account import AccountService
-from bot.telegram.application import BotApplication, FeatureJob, Features, MenuCommand
+from bot.features.staff import StaffService
+from bot.telegram.application import (
+    BotApplication,
+    FeatureJob,
+    Features,
+    FeatureTicker,
+    MenuCommand,
+)
 from bot.telegram.dispatch import UpdateDispatcher
-from bot.telegram.work import services_for
-from storage import create_engine, session_factory, upgrade
+from bot.telegram.work import Work, services_for
+from storage import create_engine, session_factory, unit_of_work, upgrade
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +88,28 @@ class Runtime:
         )
         self.maintenance = Maintenance(self.engine, self.sessions, clock)
         jobs = [self.maintenance.pruning_job(), *map(self.scheduled, self.features.jobs)]
-        self.scheduler = Scheduler(jobs, self.sessions, clock)
+        tickers = [self.ticking(t) for t in self.features.tickers]
+        self.scheduler = Scheduler(jobs, self.sessions, clock, tickers=tickers)
 
     async def _blocked(self, session: AsyncSession, chat_id: int) -> None:
         """A 403 on send: whoever that chat is, they blocked the bot."""
-        await services_for(session, self.deps).service(AccountService).set_blocked(chat_id, True)
+        work = services_for(session, self.deps)
+        await work.service(AccountService).set_blocked(chat_id, True)
+        await work.service(StaffService).set_reachable(chat_id, False)
+
+    @asynccontextmanager
+    async def unit(self) -> AsyncIterator[Work]:
+        """One unit of work outside an update (scheduled work, CLI commands); what it
+        queued is sent once it commits."""
+        async with unit_of_work(self.sessions) as session:
+            yield services_for(session, self.deps)
+        self.wake_sender.set()
+
+    def ticking(self, ticker: FeatureTicker) -> Ticker:
+        async def run(now: datetime) -> None:
+            await ticker.run(self.unit, now)
+
+        return Ticker(ticker.name, run)
 
     @property
     def app(self) -> BotApplication:
@@ -120,8 +146,14 @@ class Runtime:
             await set_commands(app.bot, features.menu_commands())
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
-        deps = build_deps(settings, app.bot.username, clock)
-        return cls(settings, engine, session_factory(engine), features, deps)
+        deps = build_deps(settings, app.bot.username, clock, features.menus())
+        runtime = cls(settings, engine, session_factory(engine), features, deps)
+        # ADMIN_IDS are admins from the start; every admin's and member's menu is set (again,
+        # only when it changed since it was last set).
+        async with runtime.unit() as work:
+            await work.service(StaffService).seed_admins(settings.admin_ids)
+            await work.service(StaffService).refresh_menus()
+        return runtime
 
     def start(self) -> None:
         """Deliver what an earlier run left, finish stored updates, then poll for more."""

@@ -1,20 +1,25 @@
-"""`yushi`: run, migrate, demo, emulator."""
+"""`yushi`: run, migrate, inbox, outbox, digest, demo, emulator."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import importlib.util
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 from telegram.error import InvalidToken, NetworkError
 
 from bot.config import DEMO_DATABASE_URL, ConfigError, Settings, load_settings
 from bot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from bot.telegram.work import Work
 
 
 def _settings(args: argparse.Namespace, **overrides: object) -> Settings:
@@ -148,6 +153,69 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _digest(settings: Settings, run: bool) -> list[str]:
+    from bot.deps import build_deps
+    from bot.features.digests import DigestService
+    from bot.features.digests.jobs import deliver_due
+    from bot.telegram.work import services_for
+    from storage import create_engine, session_factory, unit_of_work, upgrade
+
+    engine = create_engine(settings.database_url)
+    deps = build_deps(settings)
+    sessions = session_factory(engine)
+    tz = settings.tz
+
+    @contextlib.asynccontextmanager
+    async def unit() -> AsyncIterator[Work]:
+        async with unit_of_work(sessions) as session:
+            yield services_for(session, deps)
+
+    lines: list[str] = []
+    try:
+        await upgrade(engine)
+        now = deps.clock.now()
+        async with unit() as work:
+            overview = await work.service(DigestService).overview(now)
+        lines.append(f"now: {now.astimezone(tz):%Y-%m-%d %H:%M} {settings.timezone}")
+        for due in overview:
+            m = due.member
+            who = f"{m.role} {m.telegram_id} ({', '.join(m.subdistricts) or 'no sub-districts'})"
+            if m.unreachable_at is not None:
+                state = "unreachable: skipped until they open the bot again"
+            elif due.slot is not None:
+                kind = "catch-up " if due.catch_up else ""
+                state = f"DUE: {kind}digest for {due.slot.astimezone(tz):%Y-%m-%d %H:%M}"
+            elif due.next_slot is not None:
+                state = f"next at {due.next_slot.astimezone(tz):%Y-%m-%d %H:%M}"
+            else:
+                state = "digests off"
+            lines.append(f"  {who}: {state}; {due.waiting} items waiting")
+        if not overview:
+            lines.append("  no admins or members yet")
+        if run:
+            delivered = await deliver_due(unit, now)
+            lines.append(
+                f"{len(delivered)} digests built and queued "
+                f"({sum(d.items for d in delivered)} items); the running bot sends them "
+                "(or the next `yushi run`)"
+            )
+    finally:
+        await engine.dispose()
+    return lines
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    setup_logging(settings.log_level, None)
+    try:
+        lines = asyncio.run(_digest(settings, args.run))
+    except (SQLAlchemyError, OSError) as exc:
+        print(database_problem(exc), file=sys.stderr)
+        return 2
+    print("\n".join(lines))
+    return 0
+
+
 def _emulator_missing() -> str | None:
     """The demo and the emulator need the `emulator` extra; production images do without."""
     if any(importlib.util.find_spec(m) is None for m in ("tgemu", "starlette", "uvicorn")):
@@ -194,6 +262,11 @@ def build_parser() -> argparse.ArgumentParser:
     outbox.add_argument("--resend", type=int, nargs="+", metavar="ID", help="send these again")
     outbox.add_argument("--drop", type=int, nargs="+", metavar="ID", help="forget these")
     outbox.set_defaults(func=cmd_outbox)
+    digest = sub.add_parser("digest", help="show which members' digests are due; --run builds them")
+    digest.add_argument(
+        "--run", action="store_true", help="build the due digests once and queue them for sending"
+    )
+    digest.set_defaults(func=cmd_digest)
     demo = sub.add_parser("demo", help="play a whole session offline against the emulator")
     demo.add_argument(
         "--database-url",

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=730, ge=30)
     """How long opinions are kept, stated in the privacy notice."""
 
+    digest_time: str = "08:00"
+    """Members' default digest time (HH:MM, wall clock in TIMEZONE); each can change theirs."""
+
+    invite_hours: int = Field(default=72, ge=1, le=24 * 30)
+    """How long a /invite link stays valid, in hours (it works once)."""
+
     @field_validator("admin_ids", mode="before")
     @classmethod
     def _parse_admin_ids(cls, value: object) -> frozenset[int]:
@@ -126,6 +132,14 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
+
+    @field_validator("digest_time")
+    @classmethod
+    def _check_digest_time(cls, value: str) -> str:
+        match = re.fullmatch(r"([01]?\d|2[0-3]):([0-5]\d)", value.strip())
+        if match is None:
+            raise ValueError("expected HH:MM, e.g. 08:00")
+        return f"{int(match[1]):02d}:{match[2]}"
 
     @field_validator("log_level")
     @classmethod

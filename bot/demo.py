@@ -1,8 +1,10 @@
-"""`yushi demo`: a whole resident session, offline, against the built-in Bot API emulator.
+"""`yushi demo`: a whole session, offline, against the built-in Bot API emulator.
 
 The real bot (durable poller, processor, sender, SQLite) talks HTTP to the emulator on
-127.0.0.1; a scripted resident consents, writes, confirms and gets a receipt; then the stored
-opinion is read back from the database.
+127.0.0.1. An admin makes a committee member; a scripted resident consents, writes, confirms
+and gets a receipt, and a few neighbours write too; then the clock jumps to the member's
+digest time and the member's digest arrives: its messages are printed, its chart and
+spreadsheet written under ./data/demo/.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import asyncio
 import textwrap
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +22,8 @@ from sqlalchemy import select
 from bot.assembly import Runtime
 from bot.config import DEMO_DATABASE_URL, Settings
 from bot.domain import reference_number
+from bot.domain.clock import ShiftedClock
+from bot.features.staff.schedule import Schedule
 from bot.telegram.labels import subdistrict_name
 from storage import unit_of_work
 from storage.models import Opinion
@@ -29,6 +35,16 @@ DEMO_TOKEN = "700000001:DEMO-offline-token-for-the-emulator"
 #: A fresh resident each run, so a demo on a database that already has one still starts
 #: with the privacy notice.
 RESIDENT = 10_000_000 + int(time.time()) % 1_000_000
+ADMIN = 20_000_001
+MEMBER = 20_000_002
+#: Where the member's chart and spreadsheet are written for the newcomer to open.
+DEMO_FILES = Path("data/demo")
+NEIGHBOURS = (
+    "凯旋路停车位太少，晚上回家根本找不到地方停车",
+    "凯旋路那边晚上乱停车，消防车都进不来",
+    "南纪门凯旋路口晚上违停太多，堵得走不动",
+    "解放碑八一路的路灯坏了好几盏，晚上走路看不清",
+)
 
 
 def _show_bot(message: ChatMessage) -> None:
@@ -93,11 +109,16 @@ async def run_demo(settings: Settings, *, pace: float = 0.4) -> int:
             await client.register_bot(
                 settings.token(), first_name="渝事好商量", username="yushi_demo_bot"
             )
-            runtime = await Runtime.open(settings)
+            clock = ShiftedClock()
+            settings = settings.model_copy(update={"admin_ids": frozenset({ADMIN})})
+            runtime = await Runtime.open(settings, clock)
             try:
                 runtime.start()
+                await _make_member(client, runtime, pace)
                 await client.create_user(RESIDENT, first_name="王阿姨", language_code="zh-hans")
                 await _play(client, runtime, pace)
+                await _neighbours(client, runtime)
+                await _digest(client, runtime, clock)
             finally:
                 await runtime.stop()
         await _show_stored(settings)
@@ -128,6 +149,95 @@ async def _play(client: EmulatorClient, runtime: Runtime, pace: float) -> None:
     await _exchange(client, runtime, "presses the suggested sub-district", suggested, pace)
     await _exchange(client, runtime, "presses the suggested topic", suggested, pace)
     await _exchange(client, runtime, "/my", lambda: client.send_command(RESIDENT, "my"), pace)
+
+
+async def _show(client: EmulatorClient, chat_id: int, before: int, who: str) -> None:
+    for message in await client.bot_messages(chat_id):
+        if message.cursor > before:
+            print(f"  🤖 → {who}:")
+            _show_bot(message)
+
+
+async def _make_member(client: EmulatorClient, runtime: Runtime, pace: float) -> None:
+    """The office's admin makes a committee member of 南纪门 and 解放碑."""
+    print("\n── An admin of the CPPCC office makes a committee member ──")
+    await client.create_user(ADMIN, first_name="区政协办公室")
+    await client.create_user(MEMBER, first_name="李委员")
+    for user in (ADMIN, MEMBER):  # the bot may only write to people who opened it
+        await client.start(user)
+    await _settled(runtime)
+    before = await client.cursor()
+    print(f"\n🛡 admin: /grant {MEMBER} member 南纪门 解放碑")
+    await client.send_text(ADMIN, f"/grant {MEMBER} member 南纪门 解放碑")
+    await client.wait_for_bot_activity(ADMIN, after=before, timeout=15)
+    await _settled(runtime)
+    await client.wait_until_idle(timeout=15, quiet=0.1)
+    await _show(client, ADMIN, before, "admin")
+    await _show(client, MEMBER, before, "member")
+    await asyncio.sleep(pace)
+
+
+async def _neighbours(client: EmulatorClient, runtime: Runtime) -> None:
+    """A few neighbours write too (not printed step by step), so the digest has clusters."""
+    print(f"\n── {len(NEIGHBOURS)} neighbours write as well ──")
+    for n, text in enumerate(NEIGHBOURS, start=1):
+        user = RESIDENT + n * 1_000_000
+        await client.create_user(user, first_name=f"居民{n}", language_code="zh-hans")
+        for step in range(3):
+            before = await client.cursor()
+            if step == 0:
+                await client.start(user)
+            elif step == 1:
+                await client.press_button(user, "✅ 同意")
+            else:
+                await client.send_text(user, text)
+            await client.wait_for_bot_activity(user, after=before, timeout=15)
+            await _settled(runtime)
+        for prefix in (("👉", "🤷"), ("",)):  # the suggested sub-district, then the topic
+            last = await client.last_bot_message(user)
+            assert last is not None
+            buttons = [b for row in last.buttons for b in row if b.callback_data]
+            button = next((b for b in buttons if b.text.startswith(prefix)), buttons[0])
+            before = await client.cursor()
+            await client.press(user, last.message_id, callback_data=button.callback_data)
+            await client.wait_for_bot_activity(user, after=before, timeout=15)
+            await _settled(runtime)
+        print(f"  👤 居民{n}: {text}")
+
+
+async def _digest(client: EmulatorClient, runtime: Runtime, clock: ShiftedClock) -> None:
+    """The clock jumps to the member's digest time; the scheduler's tick sends it."""
+    async with unit_of_work(runtime.sessions) as session:
+        from storage.repositories import StaffRepository
+
+        member = await StaffRepository(session).get(MEMBER)
+    assert member is not None
+    due = Schedule.of(member, runtime.settings.tz).next_after(clock.now())
+    assert due is not None
+    local = due.astimezone(runtime.settings.tz)
+    print(f"\n── ⏩ The clock jumps to {local:%Y-%m-%d %H:%M} ({runtime.settings.timezone}), ")
+    print("   the member's digest time; the scheduler's next tick finds the digest due ──")
+    clock.jump_to(due + timedelta(seconds=1))
+    before = await client.cursor()
+    await runtime.scheduler.tick()
+    runtime.wake_sender.set()
+    await client.wait_for_bot_activity(MEMBER, after=before, timeout=30)
+    await _settled(runtime, timeout=30)
+    await client.wait_until_idle(timeout=30, quiet=0.2)
+    DEMO_FILES.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 (once, a local folder)
+    for message in await client.bot_messages(MEMBER):
+        if message.cursor <= before:
+            continue
+        if message.kind == "text":
+            _show_bot(message)
+            continue
+        ref = message.document or (message.photo[-1] if message.photo else None)
+        if ref is None:
+            continue
+        name = ref.file_name or f"yushi-digest-{local:%Y%m%d-%H%M}.png"
+        path = DEMO_FILES / name
+        path.write_bytes(await client.file_content(ref.file_id))
+        print(f"  🤖 [{message.kind}] {message.text or ''}\n      saved to {path}")
 
 
 async def _show_stored(settings: Settings) -> None:

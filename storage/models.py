@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -162,6 +163,8 @@ class Opinion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     erased_at: Mapped[datetime | None]
+    #: When members could first see it (the first visibility event); None while it waits.
+    visible_at: Mapped[datetime | None]
 
 
 class OpinionRevision(Base):
@@ -234,3 +237,126 @@ class ScheduledRun(Base):
     job: Mapped[str] = mapped_column(String(64), primary_key=True)
     slot: Mapped[datetime] = mapped_column(primary_key=True)
     ran_at: Mapped[datetime]
+
+
+class Staff(Base):
+    """Admins and committee members, by Telegram user id only (never a username).
+
+    A member's digest schedule lives here: `next_due` is when the scheduler next looks at
+    them (an index, recomputed from the settings); `last_slot` the slot of their last digest;
+    `schedule_from` the moment the current settings took effect (slots before it never count).
+    """
+
+    __tablename__ = "staff"
+
+    telegram_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    role: Mapped[str] = mapped_column(String(8))
+    lang: Mapped[str] = mapped_column(String(8), default="zh")
+    frequency: Mapped[str] = mapped_column(String(8), default="daily")
+    weekday: Mapped[int] = mapped_column(SmallInteger, default=0)
+    digest_time: Mapped[str] = mapped_column(String(5))
+    empty_note: Mapped[bool] = mapped_column(default=False)
+    urgent: Mapped[bool] = mapped_column(default=True)
+    #: A typed answer the settings wait for ("time"), so it is not taken as an opinion.
+    awaiting: Mapped[str | None] = mapped_column(String(16))
+    schedule_from: Mapped[datetime]
+    next_due: Mapped[datetime | None] = mapped_column(index=True)
+    last_slot: Mapped[datetime | None]
+    unreachable_at: Mapped[datetime | None]
+    #: Which command menu was last set for this chat (set again only when it changes).
+    menu_version: Mapped[str | None] = mapped_column(String(16))
+    granted_by: Mapped[int | None] = mapped_column(BigInteger)
+    granted_at: Mapped[datetime]
+
+
+class StaffSubdistrict(Base):
+    """A sub-district a member follows ("*": all of them, and items not yet placed)."""
+
+    __tablename__ = "staff_subdistricts"
+
+    telegram_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("staff.telegram_id", ondelete="CASCADE"), primary_key=True
+    )
+    subdistrict: Mapped[str] = mapped_column(String(16), primary_key=True)
+    since: Mapped[datetime]
+
+
+class Invite(Base):
+    """A one-time, expiring deep link that makes whoever opens it a member."""
+
+    __tablename__ = "invites"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subdistricts: Mapped[list[Any]] = mapped_column(default=list)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None]
+
+
+class VisibilityEvent(Base):
+    """The moment an opinion became visible to members of a sub-district: on submission
+    today, on approval once moderation holds items, and again (kind "moved") when it is
+    retagged. Members' digests are fed from these events, never from `created_at`."""
+
+    __tablename__ = "visibility_events"
+    __table_args__ = NO_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    opinion_id: Mapped[int] = mapped_column(
+        ForeignKey("opinions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    subdistrict: Mapped[str | None] = mapped_column(String(16))
+    from_subdistrict: Mapped[str | None] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+
+class Digest(Base):
+    """One digest of one member: the unique (member, slot) lets one process win."""
+
+    __tablename__ = "digests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("staff.telegram_id", ondelete="CASCADE")
+    )
+    slot: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    item_count: Mapped[int] = mapped_column(Integer)
+    #: Items per sub-district code, for "change against the previous period".
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("member_id", "slot"), NO_REUSE)
+
+
+class DigestItem(Base):
+    """An opinion owed to one member: queued in the transaction that made it visible to
+    them, and taken by exactly one digest (`digest_id`). The unique (member, opinion) keeps
+    an item from reaching one member twice, even when it moves between sub-districts."""
+
+    __tablename__ = "digest_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("staff.telegram_id", ondelete="CASCADE")
+    )
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("opinions.id", ondelete="CASCADE"))
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("visibility_events.id", ondelete="CASCADE"), index=True
+    )
+    digest_id: Mapped[int | None] = mapped_column(
+        ForeignKey("digests.id", ondelete="CASCADE"), index=True
+    )
+    moved_from: Mapped[str | None] = mapped_column(String(16))
+    queued_at: Mapped[datetime]
+
+    __table_args__ = (
+        UniqueConstraint("member_id", "opinion_id"),
+        Index("ix_digest_items_member_id_digest_id", "member_id", "digest_id"),
+        NO_REUSE,
+    )

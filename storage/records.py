@@ -97,3 +97,64 @@ class OutboxRecord:
     not_before: datetime | None = None
     file_content: bytes | None = None
     priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class StaffRecord:
+    telegram_id: int
+    role: str
+    lang: str
+    frequency: str
+    weekday: int
+    digest_time: str
+    empty_note: bool
+    urgent: bool
+    awaiting: str | None
+    schedule_from: datetime
+    next_due: datetime | None
+    last_slot: datetime | None
+    unreachable_at: datetime | None
+    menu_version: str | None
+    granted_by: int | None
+    granted_at: datetime
+    subdistricts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRecord:
+    code: str
+    subdistricts: tuple[str, ...]
+    created_by: int
+    created_at: datetime
+    expires_at: datetime
+    used_by: int | None
+    used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class DigestRecord:
+    id: int
+    member_id: int
+    slot: datetime
+    kind: str
+    period_start: datetime
+    period_end: datetime
+    item_count: int
+    counts: dict[str, int]
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DigestEntry:
+    """One opinion in a member's digest, as the digest shows it."""
+
+    opinion_id: int
+    subdistrict: str | None
+    category: str
+    status: str
+    text: str | None
+    created_at: datetime
+    visible_at: datetime
+    moved_from: str | None
+    photo_count: int
+    has_location: bool

@@ -38,3 +38,28 @@ class DraftStage(StrEnum):
     NEED_TEXT = "need_text"  # a photo or a pin came first: the words are still missing
     SUBDISTRICT = "subdistrict"  # waiting for the sub-district to be confirmed
     CATEGORY = "category"  # waiting for the topic; the next answer submits it
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    OFF = "off"
+
+
+class VisibilityKind(StrEnum):
+    VISIBLE = "visible"  # members of its sub-district may see it from now on
+    MOVED = "moved"  # retagged: members of the new sub-district see it, marked as moved
+
+
+class DigestKind(StrEnum):
+    SCHEDULED = "scheduled"
+    CATCH_UP = "catch_up"  # one digest for several missed slots (the bot was down)
+
+
+#: A member following this follows every sub-district, and items not yet placed.
+ALL_SUBDISTRICTS = "*"

@@ -57,6 +57,10 @@ def test_demo_plays_a_whole_session(tmp_path: Path) -> None:
     assert "隐私说明" in out and "YZ-000001" in out
     assert "Stored in" in out and "南纪门街道" in out
     assert (tmp_path / "data" / "demo.sqlite3").exists()
+    # The member's digest: shown in the terminal, its chart and sheet written to open.
+    assert "居民意见汇总" in out and "相似意见" in out
+    files = sorted(p.suffix for p in (tmp_path / "data" / "demo").iterdir())
+    assert files == [".png", ".xlsx"]
     again = yushi("demo", "--pace", "0", env=clean_env(), cwd=tmp_path)
     assert again.returncode == 0, again.stdout + again.stderr  # re-runnable
 
@@ -153,3 +157,19 @@ async def test_outbox_lists_uncertain_rows_and_a_person_decides(tmp_path: Path) 
     await engine.dispose()
     assert rows[1].status == "pending" and rows[1].payload == {"text": "本周汇总"}
     assert rows[2].status == "failed" and rows[2].payload is None
+
+
+async def test_digest_shows_what_is_due_and_runs_it_once(tmp_path: Path) -> None:
+    from tests.test_crash import _prepare_digest_round
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite3'}"
+    await _prepare_digest_round(url, [7_300_001, 7_300_002])
+    env = clean_env(DATABASE_URL=url)
+    shown = yushi("digest", env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.count("DUE: digest for") == 2 and "12 items waiting" in shown.stdout
+    ran = yushi("digest", "--run", env=env, cwd=tmp_path)
+    assert "2 digests built and queued (24 items)" in ran.stdout, ran.stdout + ran.stderr
+    again = yushi("digest", "--run", env=env, cwd=tmp_path)
+    assert "0 digests built" in again.stdout and "DUE" not in again.stdout
+    assert "0 items waiting" in again.stdout

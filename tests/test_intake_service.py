@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import Settings
+from bot.deps import Deps
 from bot.domain import load_district
 from bot.domain.clock import SystemClock, utcnow
 from bot.features.intake.service import (
@@ -23,9 +25,10 @@ from bot.features.intake.service import (
     Stale,
     Submitted,
 )
+from bot.telegram.work import services_for
 from storage import unit_of_work
 from storage.records import ResidentRecord
-from storage.repositories import DraftRepository, OpinionRepository, ResidentRepository
+from storage.repositories import ResidentRepository
 
 DISTRICT = load_district()
 NANJIMEN = DISTRICT.find("南纪门")
@@ -40,14 +43,11 @@ class Harness:
     @asynccontextmanager
     async def service(self) -> AsyncIterator[IntakeService]:
         async with unit_of_work(self.sessions) as s:
-            yield IntakeService(
-                DraftRepository(s),
-                OpinionRepository(s),
-                DISTRICT,
-                clock=SystemClock(),
-                max_chars=200,
-                per_hour=self.per_hour,
+            settings = Settings(
+                _env_file=None, opinion_max_chars=200, opinions_per_hour=self.per_hour
             )
+            work = services_for(s, Deps(settings, DISTRICT, clock=SystemClock()))
+            yield work.service(IntakeService)
 
     async def resident(self, telegram_id: int = 1) -> ResidentRecord:
         async with unit_of_work(self.sessions) as s:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, InputFile
+from telegram import Bot, BotCommand, BotCommandScopeChat, InlineKeyboardMarkup, InputFile
 
 from storage.records import OutboxRecord
 
@@ -22,10 +22,14 @@ EDIT_MESSAGE_TEXT = "editMessageText"
 ANSWER_CALLBACK_QUERY = "answerCallbackQuery"
 SEND_DOCUMENT = "sendDocument"
 SEND_PHOTO = "sendPhoto"
+SET_MY_COMMANDS = "setMyCommands"
+DELETE_MY_COMMANDS = "deleteMyCommands"
 
 #: Calls that change nothing when repeated (an edit to the same text, an answer): the sender
 #: may repeat them when it cannot know whether they arrived. New messages are not among them.
-IDEMPOTENT = frozenset({EDIT_MESSAGE_TEXT, ANSWER_CALLBACK_QUERY})
+IDEMPOTENT = frozenset(
+    {EDIT_MESSAGE_TEXT, ANSWER_CALLBACK_QUERY, SET_MY_COMMANDS, DELETE_MY_COMMANDS}
+)
 
 
 def method(name: str) -> Callable[[Call], Call]:
@@ -87,6 +91,26 @@ async def _send_document(bot: Bot, row: OutboxRecord) -> object:
 @method(SEND_PHOTO)
 async def _send_photo(bot: Bot, row: OutboxRecord) -> object:
     p = row.payload
+    # A photo a resident sent is sent again by Telegram's file id; a chart by its bytes.
+    photo: str | InputFile = p["file_id"] if "file_id" in p else _file(row)
     return await bot.send_photo(
-        row.chat_id, _file(row), caption=p.get("caption"), parse_mode=p.get("parse_mode")
+        row.chat_id, photo, caption=p.get("caption"), parse_mode=p.get("parse_mode")
+    )
+
+
+@method(SET_MY_COMMANDS)
+async def _set_my_commands(bot: Bot, row: OutboxRecord) -> object:
+    """The command menu of one private chat (an admin's or a member's)."""
+    p = row.payload
+    commands = [BotCommand(c, d) for c, d in p["commands"]]
+    return await bot.set_my_commands(
+        commands, scope=BotCommandScopeChat(row.chat_id), language_code=p.get("language_code")
+    )
+
+
+@method(DELETE_MY_COMMANDS)
+async def _delete_my_commands(bot: Bot, row: OutboxRecord) -> object:
+    p = row.payload
+    return await bot.delete_my_commands(
+        scope=BotCommandScopeChat(row.chat_id), language_code=p.get("language_code")
     )

@@ -60,6 +60,15 @@ class ScheduledJob:
     catch_up: bool = False
 
 
+@dataclass(frozen=True)
+class Ticker:
+    """Work looked for at every tick (and at start), given the clock's now. It claims what
+    it does itself (digests: by the unique (member, slot) of each digest)."""
+
+    name: str
+    run: Callable[[datetime], Awaitable[None]]
+
+
 class _SlotTaken(Exception):
     """Another process claimed the slot first."""
 
@@ -106,12 +115,14 @@ class Scheduler:
         sessions: async_sessionmaker[AsyncSession],
         clock: Clock,
         *,
+        tickers: Sequence[Ticker] = (),
         tick_every: timedelta = timedelta(seconds=20),
     ) -> None:
-        names = [job.name for job in jobs]
+        names = [job.name for job in jobs] + [t.name for t in tickers]
         if len(names) != len(set(names)):
             raise ValueError(f"scheduled job names must be unique: {names}")
         self.jobs = list(jobs)
+        self.tickers = list(tickers)
         self.sessions = sessions
         self.clock = clock
         self.tick_every = tick_every
@@ -162,6 +173,14 @@ class Scheduler:
                 log.warning("scheduled job %s postponed, database unavailable: %s", job.name, exc)
             except Exception:  # a failing job must not stop the others or the ticks
                 log.exception("scheduled job %s failed; tried again at the next tick", job.name)
+        for ticker in self.tickers:
+            try:
+                await ticker.run(self.clock.now())
+                ran.append(ticker.name)
+            except (OperationalError, InterfaceError, OSError) as exc:
+                log.warning("%s postponed, database unavailable: %s", ticker.name, exc)
+            except Exception:
+                log.exception("%s failed; tried again at the next tick", ticker.name)
         return ran
 
     async def run_if_due(self, job: ScheduledJob) -> bool:

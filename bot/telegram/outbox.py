@@ -15,10 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.delivery.methods import (
     ANSWER_CALLBACK_QUERY,
+    DELETE_MY_COMMANDS,
     EDIT_MESSAGE_TEXT,
     SEND_DOCUMENT,
     SEND_MESSAGE,
     SEND_PHOTO,
+    SET_MY_COMMANDS,
 )
 from bot.domain.clock import Clock
 from bot.telegram.html import MAX_CAPTION, MAX_TEXT, split_html, visible_length
@@ -106,6 +108,38 @@ class Outbox:
     ) -> None:
         """A picture (a PNG chart), with an optional HTML caption."""
         await self._file(SEND_PHOTO, chat_id, filename, content, caption_html, priority)
+
+    async def photo_by_id(
+        self, chat_id: int, file_id: str, caption_html: str | None = None
+    ) -> None:
+        """A photo Telegram already holds (one a resident sent), by its file id."""
+        payload: dict[str, Any] = {"file_id": file_id}
+        if caption_html:
+            payload.update(caption=caption_html, parse_mode="HTML")
+        await self._add(chat_id, SEND_PHOTO, payload)
+
+    async def commands(
+        self,
+        chat_id: int,
+        commands: list[tuple[str, str]],
+        language_code: str | None = None,
+        *,
+        priority: Priority = Priority.REPLY,
+    ) -> None:
+        """Set this private chat's command menu (an admin's, a member's); empty: remove it
+        (the chat falls back to the residents' menu)."""
+        if commands:
+            payload: dict[str, Any] = {"commands": [list(c) for c in commands]}
+            if language_code:
+                payload["language_code"] = language_code
+            await self._add(chat_id, SET_MY_COMMANDS, payload, priority=priority)
+        else:
+            await self._add(
+                chat_id,
+                DELETE_MY_COMMANDS,
+                {"language_code": language_code} if language_code else {},
+                priority=priority,
+            )
 
     async def _file(
         self,

@@ -8,6 +8,8 @@ of work and shared by everything in it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, Self, TypeVar
 
@@ -77,3 +79,8 @@ class Work:
 def services_for(session: AsyncSession, deps: Deps) -> Work:
     """What a handler gets, for a job or a command that has no update."""
     return Work(session, deps)
+
+
+#: Opens one unit of work (one transaction, committed when the block ends without error):
+#: what scheduled work that needs several transactions is given.
+UnitsOfWork = Callable[[], AbstractAsyncContextManager[Work]]

@@ -1,5 +1,6 @@
 """Repositories: one per aggregate, sharing the session they are given; none commits."""
 
+from storage.repositories.digests import DigestRepository
 from storage.repositories.drafts import DraftRepository
 from storage.repositories.groups import GroupChatRepository
 from storage.repositories.inbox import InboxRepository
@@ -7,8 +8,10 @@ from storage.repositories.opinions import OpinionRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.residents import ResidentRepository
 from storage.repositories.scheduled import ScheduledRunRepository
+from storage.repositories.staff import StaffRepository
 
 __all__ = [
+    "DigestRepository",
     "DraftRepository",
     "GroupChatRepository",
     "InboxRepository",
@@ -16,4 +19,5 @@ __all__ = [
     "OutboxRepository",
     "ResidentRepository",
     "ScheduledRunRepository",
+    "StaffRepository",
 ]

@@ -70,6 +70,23 @@ class OpinionRepository:
         await self.session.flush()
         return _record(row)
 
+    async def get(self, opinion_id: int) -> OpinionRecord | None:
+        """One opinion with its revisions (ids out of range are simply not found)."""
+        if not 1 <= opinion_id <= 2**31 - 1:
+            return None
+        row = await self.session.get(Opinion, opinion_id, populate_existing=True)
+        if row is None:
+            return None
+        revisions = await self._revisions([row.id])
+        return _record(row, revisions.get(row.id, ()))
+
+    async def retag(self, opinion_id: int, subdistrict: str | None, now: datetime) -> None:
+        await self.session.execute(
+            update(Opinion)
+            .where(Opinion.id == opinion_id)
+            .values(subdistrict=subdistrict, updated_at=now)
+        )
+
     async def count_since(self, resident_id: int, since: datetime) -> int:
         n = await self.session.scalar(
             select(func.count())

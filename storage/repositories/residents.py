@@ -35,6 +35,14 @@ class ResidentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def pseudonym_of(self, resident_id: int | None) -> str | None:
+        if resident_id is None:
+            return None
+        pseudonym: str | None = await self.session.scalar(
+            select(Resident.pseudonym).where(Resident.id == resident_id)
+        )
+        return pseudonym
+
     async def by_telegram_id(self, telegram_id: int) -> ResidentRecord | None:
         row = await self.session.scalar(select(Resident).where(Resident.telegram_id == telegram_id))
         return _record(row) if row else None

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from bot.assembly import Runtime
 from bot.config import Settings, load_settings
+from bot.domain.clock import Clock
 from storage import unit_of_work
 from storage.repositories import InboxRepository, OutboxRepository
 from tgemu import EmulatorClient, EmulatorServer
@@ -46,11 +47,12 @@ class BotUnderTest:
     client: EmulatorClient
     runtime: Runtime
     settings: Settings
+    clock: Clock | None = None
 
     async def restart(self) -> None:
         """Stop the bot and start a new process-like runtime on the same database."""
         await self.runtime.stop()
-        self.runtime = await Runtime.open(self.settings)
+        self.runtime = await Runtime.open(self.settings, self.clock)
         self.runtime.start()
 
     async def settle(self, timeout: float = 10.0) -> None:
@@ -89,15 +91,15 @@ async def start_bot(
 ) -> AsyncIterator[Callable[..., Awaitable[BotUnderTest]]]:
     started: list[BotUnderTest] = []
 
-    async def start(**overrides: Any) -> BotUnderTest:
+    async def start(clock: Clock | None = None, **overrides: Any) -> BotUnderTest:
         settings = make_settings(**overrides)
         registered = await client.register_bot(
             settings.token(), first_name="渝事好商量", username="yushi_test_bot"
         )
         client.bot_id = registered.id  # every test has its own bot on the shared emulator
-        runtime = await Runtime.open(settings)
+        runtime = await Runtime.open(settings, clock)
         runtime.start()
-        b = BotUnderTest(client, runtime, settings)
+        b = BotUnderTest(client, runtime, settings, clock)
         started.append(b)
         return b
 

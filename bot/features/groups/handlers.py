@@ -7,6 +7,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.features.account import AccountService
 from bot.features.groups.texts import t
+from bot.features.staff import StaffService
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import Button
 from storage.repositories import GroupChatRepository
@@ -56,6 +57,7 @@ async def membership_changed(update: Update, ctx: BotContext) -> None:
         return
     blocked = status in (ChatMember.BANNED, ChatMember.LEFT)
     await ctx.work.service(AccountService).set_blocked(change.chat.id, blocked)
+    await ctx.work.service(StaffService).set_reachable(change.chat.id, not blocked)
     if blocked:
         await ctx.out.drop_pending(change.chat.id, "blocked by the user")
     ctx.done("blocked" if blocked else "unblocked")

@@ -24,6 +24,7 @@ from bot.domain import (
 from bot.domain.answers import UNSURE as TYPED_UNSURE
 from bot.domain.answers import category_answer, subdistrict_answer
 from bot.domain.clock import Clock
+from bot.features.digests.visibility import Visibility
 from bot.telegram.work import Work
 from storage.records import DraftPart, DraftRecord, OpinionRecord, ResidentRecord
 from storage.repositories import DraftRepository, OpinionRepository
@@ -111,6 +112,7 @@ class IntakeService:
     drafts: DraftRepository
     opinions: OpinionRepository
     district: District
+    visibility: Visibility
     _: KW_ONLY
     clock: Clock
     max_chars: int
@@ -122,6 +124,7 @@ class IntakeService:
             work.repo(DraftRepository),
             work.repo(OpinionRepository),
             work.district,
+            work.service(Visibility),
             clock=work.clock,
             max_chars=work.settings.opinion_max_chars,
             per_hour=work.settings.opinions_per_hour,
@@ -273,6 +276,8 @@ class IntakeService:
     async def _submit(self, draft: DraftRecord, key: str) -> Submitted:
         opinion = await self.opinions.create_from_draft(draft, key, self.clock.now())
         await self.drafts.delete(draft.id)
+        # The moment members may see it: queued for their digests in this same transaction.
+        await self.visibility.submitted(opinion)
         return Submitted(opinion)
 
     async def cancel(self, resident: ResidentRecord) -> bool:

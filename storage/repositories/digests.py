@@ -1,0 +1,286 @@
+"""What members are owed and what their digests took.
+
+An opinion becomes visible at one recorded moment (`visibility_events`); the same statement
+queues it for every member following its sub-district (`digest_items`). A digest takes the
+member's queued items with one UPDATE, so an item queued by a transaction that commits late
+is simply still queued for the next digest: no window on time or ids, nothing lost to
+commit order, and the unique (member, opinion) key keeps any item from reaching one member
+twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Integer, String, delete, exists, func, insert, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.models import (
+    Digest,
+    DigestItem,
+    Opinion,
+    StaffSubdistrict,
+    UTCDateTime,
+    VisibilityEvent,
+)
+from storage.records import DigestEntry, DigestRecord
+from storage.statuses import ALL_SUBDISTRICTS, OpinionStatus, VisibilityKind
+
+
+def _digest(row: Digest) -> DigestRecord:
+    return DigestRecord(
+        id=row.id,
+        member_id=row.member_id,
+        slot=row.slot,
+        kind=row.kind,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        item_count=row.item_count,
+        counts={str(k): int(v) for k, v in row.counts.items()},
+        created_at=row.created_at,
+    )
+
+
+def _entry_columns(moved_from: Any, queued_at: Any) -> tuple[Any, ...]:
+    """The columns `_entries` reads, in its order."""
+    return (
+        Opinion.id,
+        Opinion.subdistrict,
+        Opinion.category,
+        Opinion.status,
+        Opinion.text,
+        Opinion.created_at,
+        Opinion.visible_at,
+        moved_from,
+        Opinion.photo_file_ids,
+        Opinion.latitude,
+        queued_at,
+    )
+
+
+_ENTRY_COLUMNS = _entry_columns(DigestItem.moved_from, DigestItem.queued_at)
+
+
+def _entries(rows: Iterable[Any]) -> list[DigestEntry]:
+    out = []
+    for op_id, sd, cat, status, text, created, visible, moved, photos, lat, queued in rows:
+        out.append(
+            DigestEntry(
+                opinion_id=int(op_id),
+                subdistrict=sd,
+                category=str(cat),
+                status=str(status),
+                text=text,
+                created_at=created,
+                visible_at=visible or queued,
+                moved_from=moved,
+                photo_count=len(photos or []),
+                has_location=lat is not None,
+            )
+        )
+    return out
+
+
+def _followed_by(member: object, subdistrict: str | None) -> object:
+    """SQL: `member` follows `subdistrict` (or everything)."""
+    wanted = [ALL_SUBDISTRICTS] if subdistrict is None else [ALL_SUBDISTRICTS, subdistrict]
+    return exists().where(
+        StaffSubdistrict.telegram_id == member, StaffSubdistrict.subdistrict.in_(wanted)
+    )
+
+
+class DigestRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def make_visible(
+        self,
+        opinion_id: int,
+        subdistrict: str | None,
+        now: datetime,
+        *,
+        moved_from: str | None = None,
+        kind: VisibilityKind = VisibilityKind.VISIBLE,
+    ) -> int:
+        """Record the moment and queue the opinion for every member who follows its
+        sub-district and has not had it yet. Returns how many members it was queued for."""
+        event = VisibilityEvent(
+            opinion_id=opinion_id,
+            kind=kind,
+            subdistrict=subdistrict,
+            from_subdistrict=moved_from,
+            at=now,
+        )
+        self.session.add(event)
+        await self.session.flush()
+        await self.session.execute(
+            update(Opinion)
+            .where(Opinion.id == opinion_id, Opinion.visible_at.is_(None))
+            .values(visible_at=now)
+        )
+        if kind is VisibilityKind.MOVED:
+            # Members who no longer follow where it is lose it from their queue (unsent).
+            await self.session.execute(
+                delete(DigestItem).where(
+                    DigestItem.opinion_id == opinion_id,
+                    DigestItem.digest_id.is_(None),
+                    ~_followed_by(DigestItem.member_id, subdistrict),  # type: ignore[operator]
+                )
+            )
+        wanted = [ALL_SUBDISTRICTS] if subdistrict is None else [ALL_SUBDISTRICTS, subdistrict]
+        had = aliased(DigestItem)
+        members = (
+            select(
+                StaffSubdistrict.telegram_id,
+                literal(opinion_id, Integer),
+                literal(event.id, Integer),
+                literal(moved_from, String),
+                literal(now, UTCDateTime()),
+            )
+            .where(
+                StaffSubdistrict.subdistrict.in_(wanted),
+                ~exists().where(
+                    had.member_id == StaffSubdistrict.telegram_id, had.opinion_id == opinion_id
+                ),
+            )
+            .distinct()
+        )
+        result = await self.session.execute(
+            insert(DigestItem).from_select(
+                ["member_id", "opinion_id", "event_id", "moved_from", "queued_at"], members
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def pending(self, member_id: int) -> list[DigestEntry]:
+        """What the member's next digest would take now (for /digest; takes nothing)."""
+        rows = await self.session.execute(
+            select(*_ENTRY_COLUMNS)
+            .join(Opinion, Opinion.id == DigestItem.opinion_id)
+            .where(DigestItem.member_id == member_id, DigestItem.digest_id.is_(None))
+            .order_by(DigestItem.id)
+        )
+        return _entries(rows)
+
+    async def pending_count(self, member_id: int) -> int:
+        n = await self.session.scalar(
+            select(func.count())
+            .select_from(DigestItem)
+            .where(DigestItem.member_id == member_id, DigestItem.digest_id.is_(None))
+        )
+        return int(n or 0)
+
+    async def start_digest(
+        self,
+        member_id: int,
+        slot: datetime,
+        kind: str,
+        period_start: datetime,
+        now: datetime,
+    ) -> DigestRecord:
+        """A digest for (member, slot); IntegrityError when another process made it."""
+        row = Digest(
+            member_id=member_id,
+            slot=slot,
+            kind=kind,
+            period_start=period_start,
+            period_end=now,
+            item_count=0,
+            counts={},
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return _digest(row)
+
+    async def take(self, member_id: int, digest_id: int) -> list[DigestEntry]:
+        """Every item queued for the member and not yet taken, now taken by this digest."""
+        await self.session.execute(
+            update(DigestItem)
+            .where(DigestItem.member_id == member_id, DigestItem.digest_id.is_(None))
+            .values(digest_id=digest_id)
+        )
+        rows = await self.session.execute(
+            select(*_ENTRY_COLUMNS)
+            .join(Opinion, Opinion.id == DigestItem.opinion_id)
+            .where(DigestItem.digest_id == digest_id)
+            .order_by(DigestItem.id)
+        )
+        return _entries(rows)
+
+    async def finish(self, digest_id: int, item_count: int, counts: dict[str, int]) -> None:
+        await self.session.execute(
+            update(Digest)
+            .where(Digest.id == digest_id)
+            .values(item_count=item_count, counts=counts)
+        )
+
+    async def last(self, member_id: int, before_id: int | None = None) -> DigestRecord | None:
+        stmt = select(Digest).where(Digest.member_id == member_id)
+        if before_id is not None:
+            stmt = stmt.where(Digest.id < before_id)
+        row = await self.session.scalar(stmt.order_by(Digest.id.desc()).limit(1))
+        return _digest(row) if row else None
+
+    async def drop_unfollowed(self, member_id: int) -> int:
+        """Queued items of sub-districts the member no longer follows go (unsent)."""
+        result = await self.session.execute(
+            delete(DigestItem).where(
+                DigestItem.member_id == member_id,
+                DigestItem.digest_id.is_(None),
+                ~exists().where(
+                    Opinion.id == DigestItem.opinion_id,
+                    _followed_by(member_id, Opinion.subdistrict),  # type: ignore[arg-type]
+                ),
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def awaiting(
+        self, subdistricts: Iterable[str], before: datetime, limit: int
+    ) -> tuple[int, list[DigestEntry]]:
+        """Items of these sub-districts visible before `before` (earlier periods) that nobody
+        has answered yet: how many, and the oldest `limit` of them."""
+        codes = list(subdistricts)
+        where = [
+            Opinion.visible_at.is_not(None),
+            Opinion.visible_at < before,
+            Opinion.status == OpinionStatus.RECEIVED,
+        ]
+        if ALL_SUBDISTRICTS not in codes:
+            where.append(Opinion.subdistrict.in_(codes))
+        total = await self.session.scalar(select(func.count()).select_from(Opinion).where(*where))
+        rows = await self.session.execute(
+            select(*_entry_columns(literal(None, String), Opinion.visible_at))
+            .where(*where)
+            .order_by(Opinion.visible_at, Opinion.id)
+            .limit(limit)
+        )
+        return int(total or 0), _entries(rows)
+
+    async def delivered(self, member_id: int) -> list[int]:
+        """Opinion ids the member's digests took, in order (for checks and tests)."""
+        rows = await self.session.scalars(
+            select(DigestItem.opinion_id)
+            .where(DigestItem.member_id == member_id, DigestItem.digest_id.is_not(None))
+            .order_by(DigestItem.digest_id, DigestItem.id)
+        )
+        return list(rows)
+
+    async def events_for(
+        self, opinion_id: int
+    ) -> list[tuple[str, str | None, str | None, datetime]]:
+        rows = await self.session.execute(
+            select(
+                VisibilityEvent.kind,
+                VisibilityEvent.subdistrict,
+                VisibilityEvent.from_subdistrict,
+                VisibilityEvent.at,
+            )
+            .where(VisibilityEvent.opinion_id == opinion_id)
+            .order_by(VisibilityEvent.id)
+        )
+        return [(k, s, f, a) for k, s, f, a in rows]
