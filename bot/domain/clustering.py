@@ -58,7 +58,6 @@ LABEL_MAX = 24
 _THRESHOLD = 0.14  # least mean similarity inside a cluster
 _PROBLEM_WEIGHT = 0.4  # share of the problem lexicon in the similarity
 _AREA_FACTOR = 0.7  # a sub-district alone against a place inside it
-_NGRAMS = (1, 2)
 _TOP_GRAMS = 200  # n-grams kept per text (long texts only; see `_strongest`)
 
 # Past this size a block is split into the components of its similarity graph before the
@@ -286,7 +285,8 @@ def _wording(forms: Sequence[str]) -> sp.csr_matrix:
         words = _NON_WORD.sub(" ", form).split()
         padded = f" {' '.join(words)} " if words else ""
         points = np.frombuffer(padded.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-        grams.append(np.concatenate([points[points != 32], (points[:-1] << 21) | points[1:]]))
+        bigrams = ((points[:-1] + 1) << 21) | points[1:]  # above every code point
+        grams.append(np.concatenate([points[points != 32], bigrams]))
     n = len(forms)
     lengths = [len(g) for g in grams]
     vocab, columns = np.unique(np.concatenate(grams), return_inverse=True)

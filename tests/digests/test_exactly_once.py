@@ -172,3 +172,38 @@ async def test_empty_period_sends_a_line_only_when_asked(world: World) -> None:
     await world.tick()
     assert await world.queued(101) == []
     assert "没有新意见" in await world.texts(102)
+
+
+async def test_safety_items_alert_at_once_those_who_asked_and_stay_in_the_digest(
+    world: World,
+) -> None:
+    await world.member(101, "解放碑")  # urgent alerts on by default
+    await world.member(102, "解放碑")
+    async with world.unit() as work:
+        member = await work.repo(StaffRepository).get(102)
+        assert member is not None
+        await work.service(MemberSettings).toggle(member, "urgent")
+    fire = await world.opinion("解放碑", "楼道里堆满纸箱，消防通道堵死了", category="fire_safety")
+    await world.opinion("解放碑", "路边停车太乱", category="parking_traffic")
+    alerts = [p["text"] for m, p in await world.queued(101) if m == "sendMessage"]
+    assert len(alerts) == 1 and f"YZ-{fire:06d}" in alerts[0] and "安全事项" in alerts[0]
+    assert await world.queued(102) == []
+    world.clock.set(T0 + timedelta(minutes=1))
+    await world.tick()
+    assert fire in await world.delivered(101) and fire in await world.delivered(102)
+
+
+async def test_a_digest_in_english_for_an_english_member(world: World) -> None:
+    await world.member(101, "解放碑")
+    async with world.unit() as work:
+        member = await work.repo(StaffRepository).get(101)
+        assert member is not None
+        await work.service(MemberSettings).set_lang(member, "en")
+    await world.opinion("解放碑", "凯旋路停车难", category="parking_traffic")
+    world.clock.set(T0 + timedelta(minutes=1))
+    await world.tick()
+    text = await world.texts(101)
+    assert "Residents' opinions" in text and "Jiěfàngbēi" in text and "Parking / traffic" in text
+    assert "条" not in text and "街道：" not in text
+    files = [p.get("filename") for m, p in await world.queued(101) if m != "sendMessage"]
+    assert files == ["yushi-digest-20261201-0800.png", "yushi-digest-20261201-0800.xlsx"]

@@ -301,3 +301,23 @@ async def test_a_member_who_blocked_the_bot_is_marked_unreachable_and_skipped(
     await b.runtime.scheduler.tick()
     await b.settle()
     assert await b.count(Digest) == 0
+
+
+async def test_forged_settings_presses_change_nothing(
+    staffed: tuple[BotUnderTest, Resident, Resident],
+) -> None:
+    b, _, member = staffed
+    before = await b.query(
+        lambda s: s.execute(select(Staff.frequency, Staff.digest_time, Staff.lang))
+    )
+    before_rows = before.all()
+    for data in ("ms:sd:99", "ms:sd:all", "ms:time:2599", "ms:day:9", "ms:freq:hourly", "ms:x"):
+        pressed = await b.client.press_raw(member.id, data)
+        answer = await b.client.wait_for_callback_answer(pressed.callback_query_id)
+        assert answer is not None and "失效" in (answer.text or ""), data
+    after = await b.query(
+        lambda s: s.execute(select(Staff.frequency, Staff.digest_time, Staff.lang))
+    )
+    assert after.all() == before_rows
+    followed = await b.query(lambda s: s.scalars(select(StaffSubdistrict.subdistrict)))
+    assert len(list(followed)) == 1  # still only 解放碑 ("all" is for admins)

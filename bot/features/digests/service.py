@@ -130,7 +130,7 @@ class DigestService:
             self._compose, member, items, period_start, now, previous.counts if previous else None
         )
         await self.digests.finish(digest.id, len(items), counts_by_subdistrict(items))
-        messages = await self._send(member, content, catch_up=catch_up, preview=False)
+        messages = await self._send(member, content, catch_up=catch_up, preview=False, named=slot)
         return Delivered(member_id, digest.id, slot, len(items), catch_up, messages)
 
     async def overview(self, now: datetime) -> list[Due]:
@@ -160,7 +160,7 @@ class DigestService:
             self._compose, member, items, period_start, now, previous.counts if previous else None
         )
         return await self._send(
-            member, content, catch_up=False, preview=True, priority=Priority.REPLY
+            member, content, catch_up=False, preview=True, named=now, priority=Priority.REPLY
         )
 
     def _compose(
@@ -187,9 +187,11 @@ class DigestService:
         *,
         catch_up: bool,
         preview: bool,
+        named: datetime,
         priority: Priority = Priority.BULK,
     ) -> int:
-        """Queue the digest's messages, chart and sheet; returns how many rows."""
+        """Queue the digest's messages, chart and sheet (files named after `named`, the
+        digest time, in local time); returns how many rows."""
         lang: Lang = as_lang(member.lang)
         view = DigestView(
             content, self.district, lang, self.settings.tz, self.district.reference_prefix
@@ -218,7 +220,7 @@ class DigestService:
         for text in messages:
             await self.out.text(chat, text, priority=priority)
         chart, sheet = await asyncio.to_thread(lambda: (view.chart(), view.sheet()))
-        stamp = content.period_end.astimezone(self.settings.tz).strftime("%Y%m%d-%H%M")
+        stamp = named.astimezone(self.settings.tz).strftime("%Y%m%d-%H%M")
         await self.out.photo(
             chat, f"yushi-digest-{stamp}.png", chart, view.chart_caption(), priority=priority
         )

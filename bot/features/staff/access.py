@@ -30,11 +30,13 @@ async def staff_only(update: Update, ctx: BotContext, *roles: Role) -> Staffer |
     chat = update.effective_chat
     allowed = roles or (Role.ADMIN, Role.MEMBER)
     member = await ctx.work.service(StaffService).role_of(user.id if user else None)
-    private = (
-        chat is not None and user is not None and chat.type == "private" and chat.id == user.id
-    )
-    if member is not None and member.role in allowed and private and chat is not None:
-        return Staffer(chat.id, member, as_lang(member.lang))
+    if user is not None and member is not None and member.role in allowed:
+        # Their own private chat only; a press with no chat at all (an old message Telegram
+        # no longer shows) is answered in the presser's private chat. A group is refused.
+        if chat is None and update.callback_query is not None:
+            return Staffer(user.id, member, as_lang(member.lang))
+        if chat is not None and chat.type == "private" and chat.id == user.id:
+            return Staffer(chat.id, member, as_lang(member.lang))
     await refuse(update, ctx)
     return None
 

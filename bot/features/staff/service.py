@@ -125,6 +125,8 @@ class StaffService:
         current = await self.staff.get(user_id)
         if current is not None and role == Role.MEMBER and user_id in self.settings.admin_ids:
             return Granted(Outcome.CONFIG_ADMIN, current)
+        if current is not None and user_id == by and current.role == Role.ADMIN:
+            role = Role.ADMIN  # an admin following sub-districts stays an admin
         if current is None:
             await self._add(user_id, role, by)
             outcome = Outcome.GRANTED

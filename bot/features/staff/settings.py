@@ -116,10 +116,13 @@ async def settings_pressed(update: Update, ctx: BotContext) -> None:
     staffer = await staff_only(update, ctx)
     if staffer is None:
         return
-    pressed = await ctx.press(update, SETTINGS)
-    if pressed is None:
+    query = update.callback_query
+    assert query is not None  # a CallbackQueryHandler
+    chat_id = staffer.chat_id
+    fields = SETTINGS.parse(query.data)
+    if fields is None:
+        await _stale(ctx, staffer, query.id)
         return
-    query, chat_id, fields = pressed
     action, arg = fields.word("action"), fields.word("arg")
     member, lang = staffer.member, staffer.lang
     service = ctx.work.service(MemberSettings)
@@ -130,7 +133,7 @@ async def settings_pressed(update: Update, ctx: BotContext) -> None:
     elif action == "sd":
         code = _subdistrict_code(ctx.work, member, arg)
         if code is None:
-            await ctx.stale_press(update)
+            await _stale(ctx, staffer, query.id)
             return
         member = await service.toggle_subdistrict(member, code)
         text, keyboard = _submenu(ctx.work, member, lang, "sd")
@@ -155,7 +158,7 @@ async def settings_pressed(update: Update, ctx: BotContext) -> None:
         text = card(ctx.work, member, lang) + "\n\n" + t(lang, "settings_saved")
         keyboard = []
     else:
-        await ctx.stale_press(update)
+        await _stale(ctx, staffer, query.id)
         return
     if text is None:
         text, keyboard = card(ctx.work, member, lang), main_keyboard(member, lang)
@@ -166,6 +169,12 @@ async def settings_pressed(update: Update, ctx: BotContext) -> None:
     else:
         await ctx.out.text(chat_id, text, keyboard or None)
     ctx.done(f"settings_{action}")
+
+
+async def _stale(ctx: BotContext, staffer: Staffer, query_id: str) -> None:
+    """A settings button that is not one (forged, or from an older version)."""
+    await ctx.out.answer(staffer.chat_id, query_id, t(staffer.lang, "stale_button"), alert=True)
+    ctx.done("stale_button")
 
 
 def _submenu(work: Work, member: StaffRecord, lang: Lang, which: str) -> tuple[str, Keyboard]:
