@@ -57,7 +57,7 @@ async def staffed(start_bot: Start) -> tuple[BotUnderTest, Resident, Resident]:
 async def test_a_granted_member_gets_a_menu_a_welcome_and_a_digest_at_their_time(
     staffed: tuple[BotUnderTest, Resident, Resident],
 ) -> None:
-    b, admin, member = staffed
+    b, _, _ = staffed
     messages = await b.client.bot_messages(MEMBER)
     assert any("您已成为" in (m.text or "") for m in messages)
     (emu_bot,) = [x for x in await b.client.bots() if x.id == b.client.bot_id]
