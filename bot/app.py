@@ -5,7 +5,16 @@ from __future__ import annotations
 from telegram.ext import Application, ContextTypes
 
 from bot.config import Settings
-from bot.features import account, consent, digests, fallbacks, groups, intake, staff
+from bot.features import (
+    account,
+    consent,
+    digests,
+    fallbacks,
+    groups,
+    intake,
+    moderation,
+    staff,
+)
 from bot.telegram.application import BotApplication, Features
 from bot.telegram.context import BotContext
 from bot.telegram.dispatch import on_error
@@ -35,6 +44,7 @@ def build_application(settings: Settings) -> Features:
 
 def register(features: Features) -> None:
     """Each feature adds its handlers. Within a handler group the first match wins, so:"""
+    moderation.register(features)  # the hard-ban gate first; /queue, decisions, /audit
     groups.register(features)  # guards first: group chats and channels stop here
     staff.register(features)  # roles, invite links (before /start), members' /settings
     consent.register(features)  # /start, /help, /privacy, /lang, 同意

@@ -29,6 +29,7 @@ from bot.deps import Deps, build_deps
 from bot.domain.clock import Clock
 from bot.features.account import AccountService
 from bot.features.staff import StaffService
+from bot.telegram.alerts import alert_admins
 from bot.telegram.application import (
     BotApplication,
     FeatureJob,
@@ -89,13 +90,22 @@ class Runtime:
         self.maintenance = Maintenance(self.engine, self.sessions, clock)
         jobs = [self.maintenance.pruning_job(), *map(self.scheduled, self.features.jobs)]
         tickers = [self.ticking(t) for t in self.features.tickers]
-        self.scheduler = Scheduler(jobs, self.sessions, clock, tickers=tickers)
+        self.scheduler = Scheduler(
+            jobs, self.sessions, clock, tickers=tickers, on_failure=self._job_failed
+        )
 
     async def _blocked(self, session: AsyncSession, chat_id: int) -> None:
         """A 403 on send: whoever that chat is, they blocked the bot."""
         work = services_for(session, self.deps)
         await work.service(AccountService).set_blocked(chat_id, True)
         await work.service(StaffService).set_reachable(chat_id, False)
+
+    async def _job_failed(self, name: str, exc: BaseException) -> None:
+        """A scheduled job failed: the admins hear of it once (its name and the error)."""
+        async with self.unit() as work:
+            await alert_admins(
+                work.session, self.deps, f"job {name}", f"{type(exc).__name__}: {exc}"
+            )
 
     @asynccontextmanager
     async def unit(self) -> AsyncIterator[Work]:

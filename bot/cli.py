@@ -33,6 +33,9 @@ async def _run(settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    from bot.features.moderation import reload_word_lists
+
+    loop.add_signal_handler(signal.SIGHUP, reload_word_lists)
     await run_bot(settings, stop)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -73,6 +73,14 @@ class Settings(BaseSettings):
 
     retention_days: int = Field(default=730, ge=30)
     """How long opinions are kept, stated in the privacy notice."""
+
+    moderation_mode: Literal["pre", "post"] = "post"
+    """pre: every opinion waits for an admin's approval before members see it; post: visible
+    at once unless an auto-hold rule matches."""
+
+    moderation_words_file: Path | None = None
+    """A UTF-8 file of words (one a line, # comments) that hold an opinion for review; read
+    again when it changes and on SIGHUP."""
 
     digest_time: str = "08:00"
     """Members' default digest time (HH:MM, wall clock in TIMEZONE); each can change theirs."""

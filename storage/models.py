@@ -113,6 +113,12 @@ class Resident(Base):
     consented_at: Mapped[datetime] = mapped_column(default=utcnow)
     blocked_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: "soft": new opinions are held for review; "hard": ignored after one notice.
+    ban: Mapped[str | None] = mapped_column(String(8))
+    ban_reason: Mapped[str | None] = mapped_column(Text)
+    banned_by: Mapped[int | None] = mapped_column(BigInteger)
+    banned_at: Mapped[datetime | None]
+    ban_notified: Mapped[bool] = mapped_column(default=False)
 
 
 class Draft(Base):
@@ -165,6 +171,15 @@ class Opinion(Base):
     erased_at: Mapped[datetime | None]
     #: When members could first see it (the first visibility event); None while it waits.
     visible_at: Mapped[datetime | None]
+    #: Why it was held for review: [{"reason": …, "detail": …}] (details safe to show).
+    hold_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    #: Normalised text, to find the same text sent again (moderation's "repeated" rule).
+    repeat_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    moderated_by: Mapped[int | None] = mapped_column(BigInteger)
+    moderated_at: Mapped[datetime | None]
+    #: Why it was rejected or hidden: a reason code, or the admin's words.
+    moderation_reason: Mapped[str | None] = mapped_column(Text)
+    merged_into: Mapped[int | None] = mapped_column(Integer)
 
 
 class OpinionRevision(Base):
@@ -360,3 +375,65 @@ class DigestItem(Base):
         Index("ix_digest_items_member_id_digest_id", "member_id", "digest_id"),
         NO_REUSE,
     )
+
+
+class OpinionSupporter(Base):
+    """A resident who supports an opinion they did not write (merged duplicates today)."""
+
+    __tablename__ = "opinion_supporters"
+
+    opinion_id: Mapped[int] = mapped_column(
+        ForeignKey("opinions.id", ondelete="CASCADE"), primary_key=True
+    )
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True
+    )
+    since: Mapped[datetime]
+
+
+class ModerationCard(Base):
+    """What a moderation button stands for: an opaque id in the button, looked up here.
+
+    The card names the admin it was shown to and the opinion, so forged or forwarded
+    buttons carry nothing to trust."""
+
+    __tablename__ = "moderation_cards"
+    __table_args__ = NO_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    admin_id: Mapped[int] = mapped_column(BigInteger)
+    opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id", ondelete="CASCADE"))
+    #: The ids of the page this card belongs to (bulk approval), oldest first.
+    page: Mapped[list[Any]] = mapped_column(default=list)
+    #: What else a button of the card stands for (a ban waiting for confirmation).
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    """Every admin action, append-only: triggers refuse UPDATE and DELETE (SQLite and
+    PostgreSQL), and no code path issues either. Residents appear by pseudonym only."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = NO_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(BigInteger, index=True)  # None: the bot itself
+    action: Mapped[str] = mapped_column(String(32))
+    opinion_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    subject: Mapped[str | None] = mapped_column(String(32), index=True)  # pseudonym or user id
+    before: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    after: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class AdminAlert(Base):
+    """An error the admins were told about, so each is told once (per signature and day)."""
+
+    __tablename__ = "admin_alerts"
+
+    signature: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_at: Mapped[datetime]
+    last_at: Mapped[datetime]
+    count: Mapped[int] = mapped_column(Integer, default=1)

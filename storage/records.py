@@ -16,6 +16,8 @@ class ResidentRecord:
     consent_version: str
     consented_at: datetime
     blocked_at: datetime | None
+    ban: str | None = None
+    ban_notified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,12 @@ class OpinionRecord:
     suggestion_confidence: float | None = None
     suggested_category: str | None = None
     revisions: tuple[RevisionRecord, ...] = field(default=())
+    visible_at: datetime | None = None
+    hold_reasons: tuple[dict[str, Any], ...] = ()
+    moderated_by: int | None = None
+    moderated_at: datetime | None = None
+    moderation_reason: str | None = None
+    merged_into: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,3 +166,27 @@ class DigestEntry:
     moved_from: str | None
     photo_count: int
     has_location: bool
+    supporters: int = 0  # residents who joined it (a merged duplicate's author, …)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRecord:
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    opinion_id: int | None
+    subject: str | None
+    before: dict[str, Any]
+    after: dict[str, Any]
+    reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CardRecord:
+    id: int
+    admin_id: int
+    opinion_id: int | None
+    page: tuple[int, ...]
+    payload: dict[str, Any]
+    created_at: datetime

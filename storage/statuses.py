@@ -31,7 +31,12 @@ class Priority(IntEnum):
 
 
 class OpinionStatus(StrEnum):
-    RECEIVED = "received"
+    RECEIVED = "received"  # visible to members (approved, or post-moderation)
+    PENDING = "pending"  # pre-moderation: waits for an admin
+    HELD = "held"  # an auto-hold rule matched: waits for an admin
+    REJECTED = "rejected"
+    HIDDEN = "hidden"  # was visible; hidden by an admin
+    MERGED = "merged"  # a duplicate, merged into another item (merged_into)
 
 
 class DraftStage(StrEnum):

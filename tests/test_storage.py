@@ -175,3 +175,69 @@ async def test_a_waiting_chat_holds_only_itself_even_behind_a_long_queue(
         later = await OutboxRepository(s).due(utcnow() + timedelta(minutes=1), limit=5)
     # chat 1 resumes at its head, in order (one row per chat at a time), chat 2 still there
     assert [r.payload["text"] for r in later] == ["a0", "b"]
+
+
+async def test_the_audit_log_is_append_only_in_the_database(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    from sqlalchemy import delete, text, update
+
+    from storage.models import AuditEntry, utcnow
+    from storage.repositories import AuditRepository
+
+    async with unit_of_work(sessions) as s:
+        await AuditRepository(s).append(utcnow(), 1, "approve", opinion_id=7, subject="K7Q2M9")
+    for statement in (
+        update(AuditEntry).values(reason="rewritten"),
+        delete(AuditEntry),
+        text("UPDATE audit_log SET actor_id = 2"),
+    ):
+        with pytest.raises(Exception, match="append-only"):
+            async with unit_of_work(sessions) as s:
+                await s.execute(statement)
+    async with unit_of_work(sessions) as s:
+        rows = await AuditRepository(s).page()
+    assert [(r.action, r.actor_id, r.reason) for r in rows] == [("approve", 1, None)]
+
+
+def test_no_code_path_changes_the_audit_log() -> None:
+    """Only INSERT: nothing in the code updates or deletes audit rows (the triggers would
+    refuse it anyway)."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    pattern = re.compile(r"(update|delete)\(\s*AuditEntry|(UPDATE|DELETE FROM)\s+audit_log")
+    offenders = [
+        str(path.relative_to(root))
+        for package in ("bot", "storage")
+        for path in (root / package).rglob("*.py")
+        if "migrations" not in path.parts and pattern.search(path.read_text(encoding="utf-8"))
+    ]
+    assert offenders == []
+
+
+async def test_ids_are_never_reused_after_every_migration(tmp_path: object) -> None:
+    """Every table whose model says ids never come back is AUTOINCREMENT on SQLite after all
+    migrations (a batch copy of a table would silently drop it)."""
+    from pathlib import Path
+
+    from storage import create_engine
+
+    assert isinstance(tmp_path, Path)
+    engine = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'ids.sqlite3'}")
+    try:
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT name, sql FROM sqlite_master WHERE type='table'")
+            )
+            created = {name: sql for name, sql in rows}
+    finally:
+        await engine.dispose()
+    wanted = sorted(
+        t.name for t in Base.metadata.sorted_tables if t.kwargs.get("sqlite_autoincrement")
+    )
+    assert wanted, "no table asks for AUTOINCREMENT"
+    missing = [name for name in wanted if "AUTOINCREMENT" not in created[name].upper()]
+    assert missing == []

@@ -117,12 +117,14 @@ class Scheduler:
         *,
         tickers: Sequence[Ticker] = (),
         tick_every: timedelta = timedelta(seconds=20),
+        on_failure: Callable[[str, BaseException], Awaitable[None]] | None = None,
     ) -> None:
         names = [job.name for job in jobs] + [t.name for t in tickers]
         if len(names) != len(set(names)):
             raise ValueError(f"scheduled job names must be unique: {names}")
         self.jobs = list(jobs)
         self.tickers = list(tickers)
+        self.on_failure = on_failure
         self.sessions = sessions
         self.clock = clock
         self.tick_every = tick_every
@@ -171,17 +173,27 @@ class Scheduler:
                     ran.append(job.name)
             except (OperationalError, InterfaceError, OSError) as exc:
                 log.warning("scheduled job %s postponed, database unavailable: %s", job.name, exc)
-            except Exception:  # a failing job must not stop the others or the ticks
+            except Exception as exc:  # a failing job must not stop the others or the ticks
                 log.exception("scheduled job %s failed; tried again at the next tick", job.name)
+                await self._report(job.name, exc)
         for ticker in self.tickers:
             try:
                 await ticker.run(self.clock.now())
                 ran.append(ticker.name)
             except (OperationalError, InterfaceError, OSError) as exc:
                 log.warning("%s postponed, database unavailable: %s", ticker.name, exc)
-            except Exception:
+            except Exception as exc:
                 log.exception("%s failed; tried again at the next tick", ticker.name)
+                await self._report(ticker.name, exc)
         return ran
+
+    async def _report(self, name: str, exc: BaseException) -> None:
+        if self.on_failure is None:
+            return
+        try:
+            await self.on_failure(name, exc)
+        except Exception:  # telling must never break the ticks
+            log.exception("could not report the failure of %s", name)
 
     async def run_if_due(self, job: ScheduledJob) -> bool:
         now = self.clock.now()

@@ -35,6 +35,11 @@ class DigestItem:
     moved_from: str | None = None
     photo_count: int = 0
     has_location: bool = False
+    supporters: int = 0  # residents who joined it besides its author
+
+    @property
+    def residents(self) -> int:
+        return 1 + self.supporters
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +47,7 @@ class ClusterSummary:
     number: int  # 1, 2, … in the order shown
     label: str
     opinion_ids: tuple[int, ...]
+    residents: int  # authors and supporters of its items
 
     @property
     def size(self) -> int:
@@ -120,7 +126,12 @@ def compose(
     categories = Counter(item.category for item in ordered)
     top = tuple(sorted(categories.items(), key=lambda kv: (-kv[1], kv[0])))
     clusters = tuple(
-        ClusterSummary(n, c.label, tuple(ordered[i].opinion_id for i in c.members))
+        ClusterSummary(
+            n,
+            c.label,
+            tuple(ordered[i].opinion_id for i in c.members),
+            sum(ordered[i].residents for i in c.members),
+        )
         for n, c in enumerate(_clusters(tuple(item.text for item in ordered)), start=1)
     )
     safety = [i for i in ordered if i.category in SAFETY_FIRST]

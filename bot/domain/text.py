@@ -121,7 +121,14 @@ def matching_form(text: str) -> str:
 
 # A digit group may end in X (the ID check character). Groups separated by up to two spaces
 # and/or one dash form one chain: 138 1234 5678, 138-1234-5678, ５００１０３ １９９０….
-_GROUP = re.compile(r"\d+(?:[xXＸｘ](?![A-Za-z]))?")
+# A country code written flush against a mobile number (+8613812345678, 008613812345678) is
+# a group of its own, so the number after it is still a whole group.
+# (Each branch starts with a character class, so the search can skip ahead without trying
+# the lookbehinds at every position.)
+_GROUP = re.compile(
+    r"(?:[8８](?<=[+＋].)|[0０](?<!\d.)[0０][8８])[6６](?=[1１][3-9３-９])"
+    r"|\d+(?:[xXＸｘ](?![A-Za-z]))?"
+)
 _GAP = re.compile(r"[ \u00a0\u2009\u202f\u3000]{0,2}[-‐‑‒–—－]?[ \u00a0\u2009\u202f\u3000]{0,2}")
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
@@ -152,13 +159,26 @@ def _is_id15(number: str) -> bool:
     )
 
 
-def _mask(number: str) -> str | None:
+PersonalDataKind = Literal["mobile", "id_card"]
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalData:
+    """One phone or ID number found in a text: its span there, its kind, its masked form."""
+
+    start: int
+    end: int
+    kind: PersonalDataKind
+    masked: str
+
+
+def _mask(number: str) -> tuple[PersonalDataKind, str] | None:
     if len(number) == 11 and re.fullmatch(r"1[3-9]\d{9}", number):
-        return number[:3] + "*" * 6 + number[-2:]
+        return "mobile", number[:3] + "*" * 6 + number[-2:]
     if len(number) == 18 and is_valid_id18(number):
-        return number[:4] + "*" * 10 + number[-4:]
+        return "id_card", number[:4] + "*" * 10 + number[-4:]
     if len(number) == 15 and _is_id15(number):
-        return number[:4] + "*" * 8 + number[-3:]
+        return "id_card", number[:4] + "*" * 8 + number[-3:]
     return None
 
 
@@ -167,34 +187,35 @@ def _chains(text: str) -> list[list[re.Match[str]]]:
     for m in _GROUP.finditer(text):
         last = chains[-1][-1] if chains else None
         gap = text[last.end() : m.start()] if last is not None else ""
-        if last is not None and gap and _GAP.fullmatch(gap) and "X" not in _digits(last[0]):
+        if last is not None and gap and _GAP.fullmatch(gap) and last[0][-1] not in "xXＸｘ":
             chains[-1].append(m)
         else:
             chains.append([m])
     return chains
 
 
-def _findings(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, masked) for each phone or ID number: whole digit groups only, so a
-    number inside a longer run of digits (an order number, a bank card) is not taken."""
-    found: list[tuple[int, int, str]] = []
+def find_personal_data(text: str) -> list[PersonalData]:
+    """Each phone or ID number in `text`, in order: whole digit groups only, so a number inside
+    a longer run of digits (an order number, a bank card) is not taken."""
+    found: list[PersonalData] = []
     for chain in _chains(text):
+        groups = [_digits(m[0]) for m in chain]
         i = 0
         while i < len(chain):
-            best: tuple[int, str] | None = None
+            best: tuple[int, PersonalDataKind, str] | None = None
             number = ""
             for j in range(i, len(chain)):
-                number += _digits(chain[j][0])
+                number += groups[j]
                 if len(number) > 18 or ("X" in number and not number.endswith("X")):
                     break
-                masked = _mask(number)
-                if masked is not None:
-                    best = (j, masked)  # keep going: an 18-digit ID beats its first 11
+                hit = _mask(number)
+                if hit is not None:
+                    best = (j, *hit)  # keep going: an 18-digit ID beats its first 11
             if best is None:
                 i += 1
                 continue
-            j, masked = best
-            found.append((chain[i].start(), chain[j].end(), masked))
+            j, kind, masked = best
+            found.append(PersonalData(chain[i].start(), chain[j].end(), kind, masked))
             i = j + 1
     return found
 
@@ -204,13 +225,13 @@ def mask_personal_data(text: str) -> str:
     typed with full-width digits, spaces or dashes. Years, prices and house numbers stay."""
     out: list[str] = []
     pos = 0
-    for start, end, masked in _findings(text):
-        out.append(text[pos:start])
-        out.append(masked)
-        pos = end
+    for hit in find_personal_data(text):
+        out.append(text[pos : hit.start])
+        out.append(hit.masked)
+        pos = hit.end
     out.append(text[pos:])
     return "".join(out)
 
 
 def contains_personal_data(text: str) -> bool:
-    return bool(_findings(text))
+    return bool(find_personal_data(text))

@@ -20,6 +20,7 @@ from bot.telegram.work import UnitsOfWork, Work
 
 __all__ = [
     "AFTER",
+    "GATE",
     "GUARDS",
     "MAIN",
     "NEW",
@@ -40,6 +41,7 @@ Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 #: Handler groups, in the order PTB runs them for each update. Within a group the first
 #: matching handler wins; every group gets its chance.
+GATE = -2  # who may be heard at all (hard bans), before everything
 GUARDS = -1  # before anything else: chats that are not private, edits, membership
 MAIN = 0  # commands, buttons and messages: one handler per update
 AFTER = 1  # additions that run after MAIN has answered (e.g. resuming a draft on /start)

@@ -14,6 +14,7 @@ from telegram import Update
 
 from bot.delivery.processor import HandlerFailed, UnparsableUpdate
 from bot.deps import Deps
+from bot.telegram.alerts import alert_admins
 from bot.telegram.application import BotApplication
 from bot.telegram.context import BotContext, UpdateScope, current_scope
 from bot.telegram.texts import COMMON, lang_of
@@ -61,9 +62,11 @@ class UpdateDispatcher:
         if person is not None:
             chat_id, language_code = person
             await out.text(chat_id, COMMON(lang_of(language_code), "internal_error"))
-        note = COMMON("zh", "admin_set_aside", update_id=update_id, error=error[:300])
-        for admin in sorted(self.deps.settings.admin_ids):
-            await out.text(admin, note)
+        # Once a day per kind of failure: a broken handler sets many updates aside, and one
+        # `yushi inbox --retry-failed` replays them all.
+        await alert_admins(
+            session, self.deps, "update", error, key="admin_set_aside", update_id=update_id
+        )
 
 
 def private_sender(update: dict[str, Any]) -> tuple[int, str | None] | None:

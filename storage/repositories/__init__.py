@@ -1,9 +1,11 @@
 """Repositories: one per aggregate, sharing the session they are given; none commits."""
 
+from storage.repositories.audit import AuditRepository
 from storage.repositories.digests import DigestRepository
 from storage.repositories.drafts import DraftRepository
 from storage.repositories.groups import GroupChatRepository
 from storage.repositories.inbox import InboxRepository
+from storage.repositories.moderation import ModerationRepository
 from storage.repositories.opinions import OpinionRepository
 from storage.repositories.outbox import OutboxRepository
 from storage.repositories.residents import ResidentRepository
@@ -11,10 +13,12 @@ from storage.repositories.scheduled import ScheduledRunRepository
 from storage.repositories.staff import StaffRepository
 
 __all__ = [
+    "AuditRepository",
     "DigestRepository",
     "DraftRepository",
     "GroupChatRepository",
     "InboxRepository",
+    "ModerationRepository",
     "OpinionRepository",
     "OutboxRepository",
     "ResidentRepository",

@@ -22,6 +22,7 @@ from storage.models import (
     Digest,
     DigestItem,
     Opinion,
+    OpinionSupporter,
     StaffSubdistrict,
     UTCDateTime,
     VisibilityEvent,
@@ -58,6 +59,10 @@ def _entry_columns(moved_from: Any, queued_at: Any) -> tuple[Any, ...]:
         Opinion.photo_file_ids,
         Opinion.latitude,
         queued_at,
+        select(func.count())
+        .where(OpinionSupporter.opinion_id == Opinion.id)
+        .correlate(Opinion)
+        .scalar_subquery(),
     )
 
 
@@ -66,7 +71,7 @@ _ENTRY_COLUMNS = _entry_columns(DigestItem.moved_from, DigestItem.queued_at)
 
 def _entries(rows: Iterable[Any]) -> list[DigestEntry]:
     out = []
-    for op_id, sd, cat, status, text, created, visible, moved, photos, lat, queued in rows:
+    for op_id, sd, cat, status, text, created, visible, moved, photos, lat, queued, sup in rows:
         out.append(
             DigestEntry(
                 opinion_id=int(op_id),
@@ -79,6 +84,7 @@ def _entries(rows: Iterable[Any]) -> list[DigestEntry]:
                 moved_from=moved,
                 photo_count=len(photos or []),
                 has_location=lat is not None,
+                supporters=int(sup or 0),
             )
         )
     return out
@@ -224,6 +230,15 @@ class DigestRepository:
             stmt = stmt.where(Digest.id < before_id)
         row = await self.session.scalar(stmt.order_by(Digest.id.desc()).limit(1))
         return _digest(row) if row else None
+
+    async def drop_pending_for_opinion(self, opinion_id: int) -> int:
+        """Hidden, rejected or merged: members who have not received it yet will not."""
+        result = await self.session.execute(
+            delete(DigestItem).where(
+                DigestItem.opinion_id == opinion_id, DigestItem.digest_id.is_(None)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def drop_unfollowed(self, member_id: int) -> int:
         """Queued items of sub-districts the member no longer follows go (unsent)."""

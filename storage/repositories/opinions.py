@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Opinion, OpinionRevision
+from storage.models import Opinion, OpinionRevision, OpinionSupporter
 from storage.records import DraftRecord, OpinionRecord, RevisionRecord
 from storage.statuses import OpinionStatus
 
@@ -29,6 +30,12 @@ def _record(row: Opinion, revisions: tuple[RevisionRecord, ...] = ()) -> Opinion
         suggestion_confidence=row.suggestion_confidence,
         suggested_category=row.suggested_category,
         revisions=revisions,
+        visible_at=row.visible_at,
+        hold_reasons=tuple(dict(h) for h in row.hold_reasons or []),
+        moderated_by=row.moderated_by,
+        moderated_at=row.moderated_at,
+        moderation_reason=row.moderation_reason,
+        merged_into=row.merged_into,
     )
 
 
@@ -86,6 +93,90 @@ class OpinionRepository:
             .where(Opinion.id == opinion_id)
             .values(subdistrict=subdistrict, updated_at=now)
         )
+
+    async def set_review(
+        self, opinion_id: int, status: str, hold_reasons: list[dict[str, str]], key: str | None
+    ) -> None:
+        await self.session.execute(
+            update(Opinion)
+            .where(Opinion.id == opinion_id)
+            .values(status=status, hold_reasons=hold_reasons, repeat_key=key)
+        )
+
+    async def transition(
+        self,
+        opinion_id: int,
+        allowed: Iterable[str],
+        to: str,
+        *,
+        by: int,
+        now: datetime,
+        reason: str | None = None,
+        merged_into: int | None = None,
+    ) -> bool:
+        """Move from one of `allowed` to `to`, once: a second admin's press finds the state
+        changed and moves nothing (one conditional UPDATE, safe across processes)."""
+        values: dict[str, object] = {
+            "status": to,
+            "moderated_by": by,
+            "moderated_at": now,
+            "updated_at": now,
+        }
+        if reason is not None:
+            values["moderation_reason"] = reason
+        if merged_into is not None:
+            values["merged_into"] = merged_into
+        result = await self.session.execute(
+            update(Opinion)
+            .where(Opinion.id == opinion_id, Opinion.status.in_(list(allowed)))
+            .values(**values)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def same_text_since(self, key: str, since: datetime, exclude_id: int) -> bool:
+        found = await self.session.scalar(
+            select(Opinion.id)
+            .where(
+                Opinion.repeat_key == key,
+                Opinion.created_at >= since,
+                Opinion.id != exclude_id,
+                Opinion.status != OpinionStatus.REJECTED,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def waiting_review(
+        self, limit: int, after_id: int = 0
+    ) -> tuple[int, list[OpinionRecord]]:
+        """Held and pending opinions, oldest first (after `after_id`), and how many wait."""
+        waiting = Opinion.status.in_([OpinionStatus.HELD, OpinionStatus.PENDING])
+        total = await self.session.scalar(select(func.count()).select_from(Opinion).where(waiting))
+        rows = await self.session.scalars(
+            select(Opinion).where(waiting, Opinion.id > after_id).order_by(Opinion.id).limit(limit)
+        )
+        return int(total or 0), [_record(r) for r in rows]
+
+    async def set_category(self, opinion_id: int, category: str, now: datetime) -> None:
+        await self.session.execute(
+            update(Opinion)
+            .where(Opinion.id == opinion_id)
+            .values(category=category, updated_at=now)
+        )
+
+    async def supporters(self, opinion_id: int) -> list[int]:
+        rows = await self.session.scalars(
+            select(OpinionSupporter.resident_id).where(OpinionSupporter.opinion_id == opinion_id)
+        )
+        return list(rows)
+
+    async def add_supporter(self, opinion_id: int, resident_id: int, now: datetime) -> None:
+        exists_already = await self.session.get(OpinionSupporter, (opinion_id, resident_id))
+        if exists_already is None:
+            self.session.add(
+                OpinionSupporter(opinion_id=opinion_id, resident_id=resident_id, since=now)
+            )
+            await self.session.flush()
 
     async def count_since(self, resident_id: int, since: datetime) -> int:
         n = await self.session.scalar(

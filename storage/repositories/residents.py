@@ -23,6 +23,8 @@ def _record(row: Resident) -> ResidentRecord:
         consent_version=row.consent_version,
         consented_at=row.consented_at,
         blocked_at=row.blocked_at,
+        ban=row.ban,
+        ban_notified=row.ban_notified,
     )
 
 
@@ -34,6 +36,36 @@ def new_pseudonym() -> str:
 class ResidentRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+
+    async def by_id(self, resident_id: int | None) -> ResidentRecord | None:
+        if resident_id is None:
+            return None
+        row = await self.session.get(Resident, resident_id, populate_existing=True)
+        return _record(row) if row else None
+
+    async def by_pseudonym(self, pseudonym: str) -> ResidentRecord | None:
+        row = await self.session.scalar(select(Resident).where(Resident.pseudonym == pseudonym))
+        return _record(row) if row else None
+
+    async def set_ban(
+        self, resident_id: int, ban: str | None, reason: str | None, by: int, now: datetime
+    ) -> None:
+        await self.session.execute(
+            update(Resident)
+            .where(Resident.id == resident_id)
+            .values(
+                ban=ban,
+                ban_reason=reason,
+                banned_by=by if ban else None,
+                banned_at=now if ban else None,
+                ban_notified=False,
+            )
+        )
+
+    async def ban_notified(self, resident_id: int) -> None:
+        await self.session.execute(
+            update(Resident).where(Resident.id == resident_id).values(ban_notified=True)
+        )
 
     async def pseudonym_of(self, resident_id: int | None) -> str | None:
         if resident_id is None:

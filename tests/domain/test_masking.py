@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.domain import contains_personal_data, mask_personal_data
-from bot.domain.text import is_valid_id18
+from bot.domain.text import PersonalData, find_personal_data, is_valid_id18
 
 VALID_ID = "11010519491231002X"  # the standard's own example
 VALID_ID_2 = "500103199001011232"
@@ -28,6 +28,17 @@ def test_sample_ids_are_valid() -> None:
         ("１３８１２３４５６７８", "138******78"),  # full-width digits
         ("１３８　１２３４　５６７８", "138******78"),  # and an ideographic space
         ("+86 139 0000 1111", "+86 139******11"),
+        # A country code flush against the number; the code itself stays.
+        ("+8613800138000", "+86138******00"),
+        ("电话+8613800138000。", "电话+86138******00。"),
+        ("008613800138000", "0086138******00"),
+        ("0086 138 0013 8000", "0086 138******00"),
+        ("0086-13800138000", "0086-138******00"),
+        ("＋８６１３８００１３８０００", "＋８６138******00"),
+        ("+86１３８００１３８０００", "+86138******00"),
+        ("(+86)13800138000", "(+86)138******00"),
+        ("１３８ ００１３ ８０００", "138******00"),
+        ("138-0013-8000", "138******00"),
         ("手机19912345678和15012345678", "手机199******78和150******78"),
         (f"身份证{VALID_ID}", "身份证1101**********002X"),
         (f"身份证{VALID_ID.lower()}", "身份证1101**********002X"),
@@ -56,6 +67,11 @@ def test_masks(text: str, masked: str) -> None:
         "2023-10-01 到 2024-10-01",
         "1999 2000 2001 2002",
         "价格 13.8 元",
+        "8613800138000",  # 86 without + or 00 in front: may be any 13-digit number
+        "2008613800138000",  # 0086 inside a longer run of digits
+        "+861380013800012",  # the "phone" after +86 runs on
+        "10086",
+        "+86",
     ],
 )
 def test_leaves_ordinary_numbers(text: str) -> None:
@@ -68,3 +84,19 @@ def test_mixed_text_keeps_everything_else() -> None:
     assert mask_personal_data(text) == (
         "2023年在解放碑，电话138******78，身份证1101**********002X，房租2500元。"
     )
+
+
+def test_find_personal_data_gives_kind_and_span() -> None:
+    text = f"电话 +86 138-1234-5678，身份证{VALID_ID}，老证500103900101123"
+    found = find_personal_data(text)
+    assert [(hit.kind, hit.masked) for hit in found] == [
+        ("mobile", "138******78"),
+        ("id_card", "1101**********002X"),
+        ("id_card", "5001********123"),
+    ]
+    assert [text[hit.start : hit.end] for hit in found] == [
+        "138-1234-5678",
+        VALID_ID,
+        "500103900101123",
+    ]
+    assert found[0] == PersonalData(7, 20, "mobile", "138******78")

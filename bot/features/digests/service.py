@@ -59,6 +59,7 @@ def as_items(entries: Sequence[DigestEntry]) -> list[DigestItem]:
             moved_from=e.moved_from,
             photo_count=e.photo_count,
             has_location=e.has_location,
+            supporters=e.supporters,
         )
         for e in entries
     ]

@@ -106,7 +106,7 @@ class DigestView:
         if c.highlights:
             blocks.append(t(lang, "highlights_header"))
             blocks.extend(self.item(i) for i in c.highlights)
-        groups = [g for g in c.clusters if g.size > 1]
+        groups = [g for g in c.clusters if g.residents > 1]
         if groups:
             blocks.append(t(lang, "clusters_header"))
             for g in groups:
@@ -118,7 +118,7 @@ class DigestView:
                         lang,
                         "cluster_line",
                         number=g.number,
-                        size=g.size,
+                        size=g.residents,
                         label=masked(g.label),
                         refs=refs,
                     )
@@ -158,6 +158,8 @@ class DigestView:
         group = self.content.cluster_of(item.opinion_id)
         if group is not None and group.size > 1:
             marks += t(lang, "cluster_mark", number=group.number)
+        if item.supporters:
+            marks += t(lang, "supporters_mark", count=item.supporters)
         if item.photo_count:
             marks += f" · 📷{item.photo_count}"
         if item.has_location:

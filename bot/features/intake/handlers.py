@@ -56,11 +56,14 @@ async def reply_outcome(
             when = until.astimezone(deps.settings.tz).strftime("%H:%M")
             await out.text(chat_id, t(lang, "rate_limited", count=count, when=when))
             ctx.done("rate_limited")
-        case Submitted(opinion=opinion):
+        case Submitted(opinion=opinion, review=review):
             ref = reference_number(deps.district.reference_prefix, opinion.id)
             if edit_message_id:
                 await out.edit(chat_id, edit_message_id, _chosen_line(opinion.category, lang))
-            await out.text(chat_id, receipt(ref, opinion.subdistrict, opinion.category, lang, deps))
+            text = receipt(ref, opinion.subdistrict, opinion.category, lang, deps)
+            if review is not None and review.waiting:
+                text += "\n\n" + t(lang, "receipt_under_review")
+            await out.text(chat_id, text)
             ctx.done("opinion_created")
         case EditedOpinion(opinion=opinion):
             ref = reference_number(deps.district.reference_prefix, opinion.id)

@@ -24,7 +24,7 @@ from bot.domain import (
 from bot.domain.answers import UNSURE as TYPED_UNSURE
 from bot.domain.answers import category_answer, subdistrict_answer
 from bot.domain.clock import Clock
-from bot.features.digests.visibility import Visibility
+from bot.features.moderation.service import ModerationService, Review
 from bot.telegram.work import Work
 from storage.records import DraftPart, DraftRecord, OpinionRecord, ResidentRecord
 from storage.repositories import DraftRepository, OpinionRepository
@@ -68,6 +68,8 @@ class RateLimited:
 @dataclass(frozen=True)
 class Submitted:
     opinion: OpinionRecord
+    #: Visible to members now, or waiting for an admin (held by a rule, or pre-moderation).
+    review: Review | None = None
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,7 @@ class IntakeService:
     drafts: DraftRepository
     opinions: OpinionRepository
     district: District
-    visibility: Visibility
+    moderation: ModerationService
     _: KW_ONLY
     clock: Clock
     max_chars: int
@@ -124,7 +126,7 @@ class IntakeService:
             work.repo(DraftRepository),
             work.repo(OpinionRepository),
             work.district,
-            work.service(Visibility),
+            work.service(ModerationService),
             clock=work.clock,
             max_chars=work.settings.opinion_max_chars,
             per_hour=work.settings.opinions_per_hour,
@@ -276,9 +278,10 @@ class IntakeService:
     async def _submit(self, draft: DraftRecord, key: str) -> Submitted:
         opinion = await self.opinions.create_from_draft(draft, key, self.clock.now())
         await self.drafts.delete(draft.id)
-        # The moment members may see it: queued for their digests in this same transaction.
-        await self.visibility.submitted(opinion)
-        return Submitted(opinion)
+        # Moderation decides: visible to members now (queued for their digests in this same
+        # transaction), or held for an admin first.
+        review = await self.moderation.review(opinion)
+        return Submitted(opinion, review)
 
     async def cancel(self, resident: ResidentRecord) -> bool:
         draft = await self.drafts.open_for(resident.id)

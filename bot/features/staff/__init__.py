@@ -7,10 +7,19 @@ from bot.features.staff import handlers, settings
 from bot.features.staff.access import Staffer, refuse, staff_only
 from bot.features.staff.callbacks import SETTINGS
 from bot.features.staff.service import MemberSettings, StaffService
+from bot.features.staff.settings import typed_inputs
 from bot.features.staff.texts import t
 from bot.telegram.application import GUARDS, NEW, PRIVATE, SEEN, Features
 
-__all__ = ["MemberSettings", "StaffService", "Staffer", "refuse", "register", "staff_only"]
+__all__ = [
+    "MemberSettings",
+    "StaffService",
+    "Staffer",
+    "refuse",
+    "register",
+    "staff_only",
+    "typed_inputs",
+]
 
 
 def register(features: Features) -> None:
@@ -27,6 +36,7 @@ def register(features: Features) -> None:
         MessageHandler(PRIVATE & NEW & filters.TEXT & ~filters.COMMAND, settings.typed_answer),
         GUARDS,
     )
+    features.add(CommandHandler("cancel", settings.cancel_typed, filters=PRIVATE & NEW), GUARDS)
     # Whatever an unreachable admin or member sends, they can be written to again.
     features.add(MessageHandler(PRIVATE & NEW, handlers.came_back), SEEN)
     features.command("settings", settings.settings_command, menu=t, rank=210, scope="member")

@@ -21,6 +21,7 @@ from bot.deps import Menus
 from bot.domain import District
 from bot.domain.clock import Clock
 from bot.features.staff.schedule import Schedule
+from bot.telegram.audit import Audit
 from bot.telegram.outbox import Outbox
 from bot.telegram.work import Work
 from storage.records import InviteRecord, StaffRecord
@@ -67,6 +68,7 @@ class StaffService:
     staff: StaffRepository
     digests: DigestRepository
     out: Outbox
+    audit: Audit
     _: KW_ONLY
     clock: Clock
     settings: Settings
@@ -79,6 +81,7 @@ class StaffService:
             work.repo(StaffRepository),
             work.repo(DigestRepository),
             work.out,
+            work.service(Audit),
             clock=work.clock,
             settings=work.settings,
             district=work.district,
@@ -142,6 +145,16 @@ class StaffService:
         await self.staff.set_unreachable(user_id, None if reachable else now)
         member = await self.staff.get(user_id)
         assert member is not None
+        if outcome is not Outcome.UNCHANGED:
+            await self.audit.record(
+                by,
+                "grant",
+                subject=str(user_id),
+                before={"role": current.role, "follows": list(current.subdistricts)}
+                if current
+                else {},
+                after={"role": member.role, "follows": list(member.subdistricts)},
+            )
         if reachable and outcome is not Outcome.UNCHANGED:
             await self.send_menu(member)
         return Granted(outcome, member)
@@ -155,6 +168,12 @@ class StaffService:
         if user_id == by:
             return Granted(Outcome.SELF, current)
         await self.staff.remove(user_id)
+        await self.audit.record(
+            by,
+            "revoke",
+            subject=str(user_id),
+            before={"role": current.role, "follows": list(current.subdistricts)},
+        )
         if current.unreachable_at is None:
             for lang in ("zh", "en"):
                 await self.out.commands(user_id, [], None if lang == "zh" else lang)
@@ -189,6 +208,12 @@ class StaffService:
         if current is None:
             await self._add(user_id, Role.MEMBER, invite.created_by, lang=lang)
         await self.staff.follow(user_id, invite.subdistricts, now)
+        await self.audit.record(
+            invite.created_by,
+            "invite_used",
+            subject=str(user_id),
+            after={"role": Role.MEMBER, "follows": list(invite.subdistricts)},
+        )
         await self.staff.set_unreachable(user_id, None)
         member = await self.staff.get(user_id)
         assert member is not None
@@ -274,10 +299,12 @@ def parse_subdistricts(district: District, words: Sequence[str]) -> tuple[list[s
 
 @dataclass
 class MemberSettings:
-    """A member's own digest settings; every change takes effect from now."""
+    """A member's own digest settings; every change takes effect from now, and is in the
+    audit log."""
 
     staff: StaffRepository
     digests: DigestRepository
+    audit: Audit
     _: KW_ONLY
     clock: Clock
     settings: Settings
@@ -288,10 +315,26 @@ class MemberSettings:
         return cls(
             work.repo(StaffRepository),
             work.repo(DigestRepository),
+            work.service(Audit),
             clock=work.clock,
             settings=work.settings,
             district=work.district,
         )
+
+    async def _audited(self, before: StaffRecord, after: StaffRecord) -> StaffRecord:
+        fields = ("frequency", "weekday", "digest_time", "empty_note", "urgent", "lang")
+        changed = [f for f in fields if getattr(before, f) != getattr(after, f)]
+        if before.subdistricts != after.subdistricts:
+            changed.append("subdistricts")
+        if changed:
+            await self.audit.record(
+                before.telegram_id,
+                "settings",
+                subject=str(before.telegram_id),
+                before={f: _plain(getattr(before, f)) for f in changed},
+                after={f: _plain(getattr(after, f)) for f in changed},
+            )
+        return after
 
     async def _reschedule(self, user_id: int, **values: object) -> StaffRecord:
         """Apply `values`; the schedule counts from now (a new time already past today
@@ -306,16 +349,22 @@ class MemberSettings:
         assert changed is not None
         return changed
 
+    async def _changed(self, before: StaffRecord) -> StaffRecord:
+        after = await self.staff.get(before.telegram_id)
+        assert after is not None
+        return await self._audited(before, after)
+
     async def set_frequency(self, member: StaffRecord, frequency: Frequency) -> StaffRecord:
-        return await self._reschedule(member.telegram_id, frequency=frequency)
+        await self._reschedule(member.telegram_id, frequency=frequency)
+        return await self._changed(member)
 
     async def set_weekday(self, member: StaffRecord, weekday: int) -> StaffRecord:
-        return await self._reschedule(
-            member.telegram_id, frequency=Frequency.WEEKLY, weekday=weekday % 7
-        )
+        await self._reschedule(member.telegram_id, frequency=Frequency.WEEKLY, weekday=weekday % 7)
+        return await self._changed(member)
 
     async def set_time(self, member: StaffRecord, hhmm: str) -> StaffRecord:
-        return await self._reschedule(member.telegram_id, digest_time=hhmm, awaiting=None)
+        await self._reschedule(member.telegram_id, digest_time=hhmm, awaiting=None)
+        return await self._changed(member)
 
     async def toggle_subdistrict(self, member: StaffRecord, code: str) -> StaffRecord:
         """Follow or stop following. A newly followed sub-district reaches the member from
@@ -325,23 +374,21 @@ class MemberSettings:
             await self.digests.drop_unfollowed(member.telegram_id)
         else:
             await self.staff.follow(member.telegram_id, [code], self.clock.now())
-        changed = await self.staff.get(member.telegram_id)
-        assert changed is not None
-        return changed
+        return await self._changed(member)
 
     async def toggle(self, member: StaffRecord, name: str) -> StaffRecord:
         if name not in ("empty_note", "urgent"):
             raise ValueError(name)
         await self.staff.update(member.telegram_id, **{name: not getattr(member, name)})
-        changed = await self.staff.get(member.telegram_id)
-        assert changed is not None
-        return changed
+        return await self._changed(member)
 
     async def set_lang(self, member: StaffRecord, lang: str) -> StaffRecord:
         await self.staff.update(member.telegram_id, lang=lang, menu_version=None)
-        changed = await self.staff.get(member.telegram_id)
-        assert changed is not None
-        return changed
+        return await self._changed(member)
 
     async def wait_for(self, member: StaffRecord, what: str | None) -> None:
         await self.staff.update(member.telegram_id, awaiting=what)
+
+
+def _plain(value: object) -> object:
+    return list(value) if isinstance(value, tuple) else value

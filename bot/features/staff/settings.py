@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
@@ -20,6 +22,11 @@ from storage.records import StaffRecord
 from storage.statuses import ALL_SUBDISTRICTS, Frequency, Role
 
 _CANCEL_WORDS = frozenset({"/cancel", "取消", "cancel"})
+
+TypedInput = Callable[[BotContext, Staffer, str, str], Awaitable[None]]
+#: Other features' typed answers, by the prefix of `awaiting` ("reject:123" → "reject"):
+#: the handler gets the whole `awaiting` value and the text.
+typed_inputs: dict[str, TypedInput] = {}
 
 
 def card(work: Work, member: StaffRecord, lang: Lang) -> str:
@@ -202,10 +209,31 @@ async def typed_answer(update: Update, ctx: BotContext) -> None:
     if user is None or message is None or message.text is None:
         return
     member = await ctx.work.service(StaffService).role_of(user.id)
-    if member is None or member.awaiting != "time":
+    if member is None or member.awaiting is None:
         return
     staffer = Staffer(message.chat_id, member, as_lang(member.lang))
-    await _take_time(ctx, staffer, message.text)
+    other = typed_inputs.get(member.awaiting.partition(":")[0])
+    if member.awaiting == "time":
+        await _take_time(ctx, staffer, message.text)
+    elif other is not None:
+        await other(ctx, staffer, member.awaiting, message.text)
+    else:
+        return
+    raise ApplicationHandlerStop
+
+
+async def cancel_typed(update: Update, ctx: BotContext) -> None:
+    """/cancel while a staff member was asked to type something: stop asking. Otherwise
+    /cancel goes on to the resident flow."""
+    user = update.effective_user
+    chat_id = ctx.chat_id(update)
+    if user is None or chat_id is None:
+        return
+    member = await ctx.work.service(StaffService).role_of(user.id)
+    if member is None or member.awaiting is None:
+        return
+    await ctx.work.service(MemberSettings).wait_for(member, None)
+    await ctx.say(chat_id, t(as_lang(member.lang), "settings_time_cancelled"), "typed_cancelled")
     raise ApplicationHandlerStop
 
 
