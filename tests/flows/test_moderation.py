@@ -347,3 +347,16 @@ async def test_moderation_decides_what_digests_carry_on_postgres(
         assert (f"YZ-{n:06d}" in body) == (n in expected), (mode, n, body)
     assert await b.count(Digest) == 1
     assert member.id == MEMBER
+
+
+async def test_the_same_text_again_is_held_but_a_short_common_one_is_not(start_bot: Start) -> None:
+    b, _, _ = await staffed(start_bot)
+    one = await consented_resident(b, 7_200_040)
+    two = await consented_resident(b, 7_200_041)
+    await one.submit("解放碑八一路晚上停车太乱，消防通道都堵了")
+    assert await status_of(b, await newest_id(b)) == "received"
+    await two.submit("解放碑八一路晚上停车太乱！消防通道 都堵了")
+    assert await status_of(b, await newest_id(b)) == "held"
+    await one.submit("解放碑路灯坏了")
+    await two.submit("解放碑路灯坏了")
+    assert await status_of(b, await newest_id(b)) == "received"

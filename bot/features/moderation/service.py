@@ -26,8 +26,10 @@ from storage.records import OpinionRecord, ResidentRecord
 from storage.repositories import DigestRepository, OpinionRepository, ResidentRepository
 from storage.statuses import OpinionStatus
 
-#: The same text again within this long is held as a repeat.
+#: The same text again within this long is held as a repeat…
 REPEAT_WINDOW = timedelta(days=7)
+#: …if it is at least this long once normalised.
+MIN_REPEAT = 8
 #: Reasons an admin picks from (translated for authors); any other reason is typed.
 REJECT_REASONS = (
     "off_topic",
@@ -142,7 +144,11 @@ class ModerationService:
         resident = await self.residents.by_id(opinion.resident_id)
         text = opinion.text or ""
         # The normalised text, hashed: the same text again has the same key, at any length.
-        key = hashlib.sha256(repeat_key(text).encode()).hexdigest()[:40] if text else None
+        # Very short texts ("路灯坏了") are said alike by different people: not repeats.
+        normal = repeat_key(text) if text else ""
+        key = (
+            hashlib.sha256(normal.encode()).hexdigest()[:40] if len(normal) >= MIN_REPEAT else None
+        )
         holds = list(hold_reasons(text, self.words)) if text else []
         now = self.clock.now()
         if key and await self.opinions.same_text_since(key, now - REPEAT_WINDOW, opinion.id):
