@@ -149,7 +149,11 @@ class Opinion(Base):
     """A submitted opinion. After /delete_me only the anonymous facts remain."""
 
     __tablename__ = "opinions"
-    __table_args__ = NO_REUSE
+    __table_args__ = (
+        # Digests' "still awaiting follow-up": by sub-district and state, in time order.
+        Index("ix_opinions_subdistrict_status_visible_at", "subdistrict", "status", "visible_at"),
+        NO_REUSE,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     resident_id: Mapped[int | None] = mapped_column(
@@ -345,6 +349,10 @@ class Digest(Base):
     #: Items per sub-district code, for "change against the previous period".
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
+    #: When its messages and files were queued: a digest is taken in one short transaction,
+    #: drawn outside any, and queued in another; one taken but never queued (a crash in
+    #: between) is drawn again from its items.
+    queued_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("member_id", "slot"), NO_REUSE)
 

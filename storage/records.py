@@ -150,6 +150,7 @@ class DigestRecord:
     item_count: int
     counts: dict[str, int]
     created_at: datetime
+    queued_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

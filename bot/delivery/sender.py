@@ -28,7 +28,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -183,11 +183,9 @@ class Sender:
         if chosen:
             try:
                 async with unit_of_work(self.sessions) as session:
-                    got = set(
-                        await OutboxRepository(session).claim(
-                            [r.id for r, _ in chosen], self.owner, now
-                        )
-                    )
+                    outbox = OutboxRepository(session)
+                    got = set(await outbox.claim([r.id for r, _ in chosen], self.owner, now))
+                    files = await outbox.contents([r.id for r, _ in chosen if r.id in got])
             except BaseException:
                 got = set()
                 raise
@@ -198,6 +196,8 @@ class Sender:
             for row, delay in chosen:
                 if row.id not in got:  # another sender has it
                     continue
+                if row.id in files:
+                    row = replace(row, file_content=files[row.id])
                 self._in_flight[row.chat_id] = asyncio.create_task(self._deliver(row, delay))
         if self.next_retry is not None:
             if self.next_retry > now:

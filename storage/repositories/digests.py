@@ -42,6 +42,7 @@ def _digest(row: Digest) -> DigestRecord:
         item_count=row.item_count,
         counts={str(k): int(v) for k, v in row.counts.items()},
         created_at=row.created_at,
+        queued_at=row.queued_at,
     )
 
 
@@ -209,6 +210,13 @@ class DigestRepository:
             .where(DigestItem.member_id == member_id, DigestItem.digest_id.is_(None))
             .values(digest_id=digest_id)
         )
+        return await self.taken_by(digest_id)
+
+    async def get(self, digest_id: int) -> DigestRecord | None:
+        row = await self.session.get(Digest, digest_id, populate_existing=True)
+        return _digest(row) if row else None
+
+    async def taken_by(self, digest_id: int) -> list[DigestEntry]:
         rows = await self.session.execute(
             select(*_ENTRY_COLUMNS)
             .join(Opinion, Opinion.id == DigestItem.opinion_id)
@@ -216,6 +224,34 @@ class DigestRepository:
             .order_by(DigestItem.id)
         )
         return _entries(rows)
+
+    async def mark_queued(self, digest_id: int, now: datetime) -> bool:
+        """Once: false when another process queued this digest's messages already."""
+        result = await self.session.execute(
+            update(Digest)
+            .where(Digest.id == digest_id, Digest.queued_at.is_(None))
+            .values(queued_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def unqueued(self, created_before: datetime, limit: int = 50) -> list[int]:
+        """Digests taken but never queued (a crash between the two), oldest first."""
+        rows = await self.session.scalars(
+            select(Digest.id)
+            .where(Digest.queued_at.is_(None), Digest.created_at < created_before)
+            .order_by(Digest.id)
+            .limit(limit)
+        )
+        return list(rows)
+
+    async def previous(self, member_id: int, digest_id: int) -> DigestRecord | None:
+        row = await self.session.scalar(
+            select(Digest)
+            .where(Digest.member_id == member_id, Digest.id < digest_id)
+            .order_by(Digest.id.desc())
+            .limit(1)
+        )
+        return _digest(row) if row else None
 
     async def finish(self, digest_id: int, item_count: int, counts: dict[str, int]) -> None:
         await self.session.execute(
@@ -255,13 +291,14 @@ class DigestRepository:
         return int(getattr(result, "rowcount", 0) or 0)
 
     async def awaiting(
-        self, subdistricts: Iterable[str], before: datetime, limit: int
+        self, subdistricts: Iterable[str], since: datetime, before: datetime, limit: int
     ) -> tuple[int, list[DigestEntry]]:
-        """Items of these sub-districts visible before `before` (earlier periods) that nobody
-        has answered yet: how many, and the oldest `limit` of them."""
+        """Items of these sub-districts visible in [since, before) (earlier periods, recent
+        enough to follow up) that nobody has answered yet: how many, and the oldest `limit`
+        of them. The window keeps the cost to the recent past, whatever the history."""
         codes = list(subdistricts)
         where = [
-            Opinion.visible_at.is_not(None),
+            Opinion.visible_at >= since,
             Opinion.visible_at < before,
             Opinion.status == OpinionStatus.RECEIVED,
         ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from storage.models import OutboxMessage
 from storage.records import OutboxRecord
@@ -34,7 +35,7 @@ def _claimed_by(owner: str | None, *, dead: bool = False) -> list[Any]:
     return [OutboxMessage.status == OutboxStatus.SENDING, claimant]
 
 
-def _record(r: OutboxMessage) -> OutboxRecord:
+def _record(r: OutboxMessage, *, with_content: bool = True) -> OutboxRecord:
     return OutboxRecord(
         r.id,
         r.chat_id,
@@ -43,7 +44,7 @@ def _record(r: OutboxMessage) -> OutboxRecord:
         r.attempts,
         r.created_at,
         r.not_before,
-        r.file_content,
+        r.file_content if with_content else None,
         r.priority,
     )
 
@@ -82,8 +83,22 @@ class OutboxRepository:
             .where(first_of_its_chat(OutboxMessage, now, OutboxStatus.SENDING))
             .order_by(OutboxMessage.priority, OutboxMessage.id)
             .limit(limit)
+            # Files (charts, sheets) are read only for the rows a sender claims (`contents`):
+            # a look at what is due should not read megabytes of digests.
+            .options(defer(OutboxMessage.file_content, raiseload=True))
         )
-        return [_record(r) for r in rows]
+        return [_record(r, with_content=False) for r in rows]
+
+    async def contents(self, ids: Sequence[int]) -> dict[int, bytes]:
+        """The files of these rows, by id (rows without a file are left out)."""
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(OutboxMessage.id, OutboxMessage.file_content).where(
+                OutboxMessage.id.in_(list(ids)), OutboxMessage.file_content.is_not(None)
+            )
+        )
+        return {int(i): c for i, c in rows if c is not None}
 
     async def claim(self, ids: Sequence[int], owner: str, now: datetime) -> list[int]:
         """Take rows for sending; returns the ids this sender got (another may have some).

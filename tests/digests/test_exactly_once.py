@@ -207,3 +207,21 @@ async def test_a_digest_in_english_for_an_english_member(world: World) -> None:
     assert "条" not in text and "街道：" not in text
     files = [p.get("filename") for m, p in await world.queued(101) if m != "sendMessage"]
     assert files == ["yushi-digest-20261201-0800.png", "yushi-digest-20261201-0800.xlsx"]
+
+
+async def test_a_digest_taken_but_never_queued_is_drawn_again_once(world: World) -> None:
+    from bot.features.digests import DigestService
+
+    await world.member(101, "解放碑")
+    item = await world.opinion("解放碑", "解放碑八一路停车难")
+    world.clock.set(T0 + timedelta(minutes=1))
+    async with world.unit() as work:  # taken, then the process dies before drawing it
+        taken = await work.service(DigestService).take_due(101, world.clock.now())
+    assert taken is not None and await world.queued(101) == []
+    assert await world.tick() == []  # too fresh: its own process may still be drawing it
+    world.clock.advance(timedelta(minutes=3))
+    assert [d.items for d in await world.tick()] == [1]
+    assert await world.tick() == []
+    texts = [p.get("text", "") for m, p in await world.queued(101) if m == "sendMessage"]
+    assert sum(f"YZ-{item:06d}" in x for x in texts) == 1
+    assert await world.delivered(101) == [item]

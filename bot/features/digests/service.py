@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Self
 
 from bot.config import Settings
@@ -19,16 +19,17 @@ from bot.domain import District
 from bot.domain.clock import Clock
 from bot.domain.digest import DigestContent, DigestItem, compose, counts_by_subdistrict, masked
 from bot.features.digests.texts import t
-from bot.features.digests.views import DigestView, pack
+from bot.features.digests.views import AWAITING_SHOWN, AWAITING_WINDOW, DigestView, pack
 from bot.features.staff.schedule import Schedule
 from bot.telegram.outbox import Outbox
 from bot.telegram.texts import Lang, as_lang
 from bot.telegram.work import Work
-from storage.records import DigestEntry, StaffRecord
+from storage.records import DigestEntry, DigestRecord, StaffRecord
 from storage.repositories import DigestRepository, StaffRepository
 from storage.statuses import DigestKind, Frequency, Priority
 
-AWAITING_SHOWN = 10
+#: A digest taken this long ago and still not queued was left by a crash: draw it again.
+RETAKE_AFTER = timedelta(minutes=2)
 
 
 class SlotTaken(Exception):
@@ -66,6 +67,30 @@ def as_items(entries: Sequence[DigestEntry]) -> list[DigestItem]:
 
 
 @dataclass(frozen=True)
+class Taken:
+    """A digest whose items are taken (committed), to be drawn and queued."""
+
+    member: StaffRecord
+    digest_id: int
+    slot: datetime
+    period_start: datetime
+    period_end: datetime
+    catch_up: bool
+    items: tuple[DigestItem, ...]
+    previous_counts: dict[str, int] | None
+    awaiting: tuple[int, tuple[DigestItem, ...]]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """What a digest sends: its messages, and (filename, bytes, caption) of its files."""
+
+    texts: tuple[str, ...]
+    photo: tuple[str, bytes, str] | None = None
+    document: tuple[str, bytes, str] | None = None
+
+
+@dataclass(frozen=True)
 class Due:
     member: StaffRecord
     slot: datetime | None  # due now for this slot (None: not due)
@@ -99,8 +124,10 @@ class DigestService:
         """Members whose digest time has come."""
         return await self.staff.due(now, limit)
 
-    async def deliver_due(self, member_id: int, now: datetime) -> Delivered | None:
-        """The member's digest for their latest due slot, if one is due; None otherwise.
+    async def take_due(self, member_id: int, now: datetime) -> Taken | None:
+        """Take the member's digest for their latest due slot, if one is due: the digest
+        row, its items and what it needs to be drawn, in one short transaction (on SQLite it
+        holds the write lock, so nothing slow happens here). None when nothing is due.
 
         Raises SlotTaken (or IntegrityError) when another process got there first: the
         caller rolls back."""
@@ -123,16 +150,89 @@ class DigestService:
         ):
             raise SlotTaken(member_id)
         items = as_items(await self.digests.take(member_id, digest.id))
-        # Clustering and drawing are CPU work: in a thread, so residents' updates keep
-        # flowing on the event loop while a digest round is built.
-        # Clustering and drawing are CPU work: in a thread, so residents' updates keep
-        # flowing on the event loop while a digest round is built.
-        content = await asyncio.to_thread(
-            self._compose, member, items, period_start, now, previous.counts if previous else None
-        )
         await self.digests.finish(digest.id, len(items), counts_by_subdistrict(items))
-        messages = await self._send(member, content, catch_up=catch_up, preview=False, named=slot)
-        return Delivered(member_id, digest.id, slot, len(items), catch_up, messages)
+        return await self._taken(member, digest, items, previous)
+
+    async def retake(self, digest_id: int) -> Taken | None:
+        """A digest taken but never queued (a crash in between): the same items again."""
+        digest = await self.digests.get(digest_id)
+        if digest is None or digest.queued_at is not None:
+            return None
+        member = await self.staff.get(digest.member_id)
+        if member is None:
+            return None
+        items = as_items(await self.digests.taken_by(digest_id))
+        previous = await self.digests.previous(digest.member_id, digest_id)
+        return await self._taken(member, digest, items, previous)
+
+    async def _taken(
+        self,
+        member: StaffRecord,
+        digest: DigestRecord,
+        items: list[DigestItem],
+        previous: DigestRecord | None,
+    ) -> Taken:
+        end = digest.period_end
+        total, oldest = await self.digests.awaiting(
+            member.subdistricts, end - AWAITING_WINDOW, digest.period_start, AWAITING_SHOWN
+        )
+        return Taken(
+            member=member,
+            digest_id=digest.id,
+            slot=digest.slot,
+            period_start=digest.period_start,
+            period_end=end,
+            catch_up=digest.kind == DigestKind.CATCH_UP,
+            items=tuple(items),
+            previous_counts=previous.counts if previous else None,
+            awaiting=(total, tuple(as_items(oldest))),
+        )
+
+    def render(self, taken: Taken, *, preview: bool = False) -> Rendered:
+        """Messages, chart and sheet of a taken digest: CPU work and no database, so it runs
+        in a thread, outside any transaction."""
+        member = taken.member
+        content = self._compose(
+            member, list(taken.items), taken.period_start, taken.period_end, taken.previous_counts
+        )
+        lang: Lang = as_lang(member.lang)
+        view = DigestView(
+            content, self.district, lang, self.settings.tz, self.district.reference_prefix
+        )
+        if not content.items:
+            if preview:
+                return Rendered((t(lang, "preview_empty", period=view.period()),))
+            if member.empty_note:
+                return Rendered((t(lang, "empty_period", period=view.period()),))
+            return Rendered(())
+        blocks = view.blocks(
+            preview=preview, catch_up=taken.catch_up, awaiting=taken.awaiting, with_files=True
+        )
+        named = taken.slot if not preview else taken.period_end
+        stamp = named.astimezone(self.settings.tz).strftime("%Y%m%d-%H%M")
+        return Rendered(
+            tuple(pack(blocks)),
+            photo=(f"yushi-digest-{stamp}.png", view.chart(), view.chart_caption()),
+            document=(f"yushi-digest-{stamp}.xlsx", view.sheet(), t(lang, "sheet_caption")),
+        )
+
+    async def queue(self, taken: Taken, rendered: Rendered) -> Delivered | None:
+        """Queue what was drawn, once: None when another process queued this digest."""
+        if not await self.digests.mark_queued(taken.digest_id, self.clock.now()):
+            return None
+        rows = await self._send(taken.member.telegram_id, rendered, Priority.BULK)
+        return Delivered(
+            taken.member.telegram_id,
+            taken.digest_id,
+            taken.slot,
+            len(taken.items),
+            taken.catch_up,
+            rows,
+        )
+
+    async def unqueued(self, now: datetime) -> list[int]:
+        """Digests taken at least RETAKE_AFTER ago and still not queued."""
+        return await self.digests.unqueued(now - RETAKE_AFTER)
 
     async def overview(self, now: datetime) -> list[Due]:
         """Every member's digest state now: for `yushi digest`."""
@@ -157,12 +257,22 @@ class DigestService:
         previous = await self.digests.last(member.telegram_id)
         period_start = previous.period_end if previous else member.granted_at
         items = as_items(await self.digests.pending(member.telegram_id))
-        content = await asyncio.to_thread(
-            self._compose, member, items, period_start, now, previous.counts if previous else None
+        total, oldest = await self.digests.awaiting(
+            member.subdistricts, now - AWAITING_WINDOW, period_start, AWAITING_SHOWN
         )
-        return await self._send(
-            member, content, catch_up=False, preview=True, named=now, priority=Priority.REPLY
+        taken = Taken(
+            member=member,
+            digest_id=0,
+            slot=now,
+            period_start=period_start,
+            period_end=now,
+            catch_up=False,
+            items=tuple(items),
+            previous_counts=previous.counts if previous else None,
+            awaiting=(total, tuple(as_items(oldest))),
         )
+        rendered = await asyncio.to_thread(self.render, taken, preview=True)
+        return await self._send(member.telegram_id, rendered, Priority.REPLY)
 
     def _compose(
         self,
@@ -181,55 +291,14 @@ class DigestService:
             previous_counts=previous_counts,
         )
 
-    async def _send(
-        self,
-        member: StaffRecord,
-        content: DigestContent,
-        *,
-        catch_up: bool,
-        preview: bool,
-        named: datetime,
-        priority: Priority = Priority.BULK,
-    ) -> int:
-        """Queue the digest's messages, chart and sheet (files named after `named`, the
-        digest time, in local time); returns how many rows."""
-        lang: Lang = as_lang(member.lang)
-        view = DigestView(
-            content, self.district, lang, self.settings.tz, self.district.reference_prefix
-        )
-        chat = member.telegram_id
-        if not content.items:
-            if preview:
-                await self.out.text(
-                    chat, t(lang, "preview_empty", period=view.period()), priority=priority
-                )
-                return 1
-            if member.empty_note:
-                await self.out.text(
-                    chat, t(lang, "empty_period", period=view.period()), priority=priority
-                )
-                return 1
-            return 0
-        # Items of earlier periods nobody has answered yet (this period's are listed above).
-        total, oldest = await self.digests.awaiting(
-            member.subdistricts, content.period_start, AWAITING_SHOWN
-        )
-        blocks = view.blocks(
-            preview=preview, catch_up=catch_up, awaiting=(total, as_items(oldest)), with_files=True
-        )
-        messages = pack(blocks)
-        for text in messages:
+    async def _send(self, chat: int, rendered: Rendered, priority: Priority) -> int:
+        for text in rendered.texts:
             await self.out.text(chat, text, priority=priority)
-        chart, sheet = await asyncio.to_thread(lambda: (view.chart(), view.sheet()))
-        stamp = named.astimezone(self.settings.tz).strftime("%Y%m%d-%H%M")
-        await self.out.photo(
-            chat, f"yushi-digest-{stamp}.png", chart, view.chart_caption(), priority=priority
-        )
-        await self.out.document(
-            chat,
-            f"yushi-digest-{stamp}.xlsx",
-            sheet,
-            t(lang, "sheet_caption"),
-            priority=priority,
-        )
-        return len(messages) + 2
+        rows = len(rendered.texts)
+        if rendered.photo is not None:
+            await self.out.photo(chat, *rendered.photo, priority=priority)
+            rows += 1
+        if rendered.document is not None:
+            await self.out.document(chat, *rendered.document, priority=priority)
+            rows += 1
+        return rows

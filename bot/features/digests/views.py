@@ -21,6 +21,8 @@ from bot.telegram.texts import Html, Lang
 SHORT_TEXT = 90
 CLUSTER_REFS = 6
 AWAITING_SHOWN = 10
+#: "Still awaiting follow-up" looks this far back (older items are for /stats and exports).
+AWAITING_WINDOW = timedelta(days=60)
 
 
 def short(text: str, limit: int = SHORT_TEXT) -> str:
@@ -134,7 +136,15 @@ class DigestView:
         if total_awaiting:
             first = oldest[0] if oldest else None
             oldest_age = age(c.period_end - first.visible_at, lang) if first else "-"
-            lines = [t(lang, "awaiting_header", count=total_awaiting, age=oldest_age)]
+            lines = [
+                t(
+                    lang,
+                    "awaiting_header",
+                    count=total_awaiting,
+                    age=oldest_age,
+                    days=AWAITING_WINDOW.days,
+                )
+            ]
             for item in oldest[:AWAITING_SHOWN]:
                 lines.append(
                     t(

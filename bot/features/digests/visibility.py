@@ -21,7 +21,7 @@ from bot.telegram.texts import as_lang
 from bot.telegram.work import Work
 from storage.records import OpinionRecord
 from storage.repositories import DigestRepository, OpinionRepository, StaffRepository
-from storage.statuses import VisibilityKind
+from storage.statuses import Priority, VisibilityKind
 
 #: Members who chose "urgent items at once" hear of these as soon as they are visible.
 URGENT_CATEGORIES = frozenset({"fire_safety", "electrical_safety"})
@@ -89,4 +89,5 @@ class Visibility:
                 category=category_name(opinion.category, lang),
                 text=short(masked(opinion.text), 200),
             )
-            await self.out.text(member.telegram_id, text)
+            # Not a reply to anyone: behind residents' replies, like digests.
+            await self.out.text(member.telegram_id, text, priority=Priority.BULK)

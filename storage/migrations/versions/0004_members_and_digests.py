@@ -100,6 +100,7 @@ def upgrade() -> None:
         sa.Column("item_count", sa.Integer(), nullable=False),
         sa.Column("counts", sa.JSON(), nullable=False),
         sa.Column("created_at", TS, nullable=False),
+        sa.Column("queued_at", TS, nullable=True),
         sa.ForeignKeyConstraint(
             ["member_id"],
             ["staff.telegram_id"],

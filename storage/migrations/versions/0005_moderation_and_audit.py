@@ -50,6 +50,11 @@ def upgrade() -> None:
     op.add_column("opinions", sa.Column("moderation_reason", sa.Text(), nullable=True))
     op.add_column("opinions", sa.Column("merged_into", sa.Integer(), nullable=True))
     op.create_index("ix_opinions_repeat_key", "opinions", ["repeat_key"])
+    op.create_index(
+        "ix_opinions_subdistrict_status_visible_at",
+        "opinions",
+        ["subdistrict", "status", "visible_at"],
+    )
     op.add_column("residents", sa.Column("ban", sa.String(length=8), nullable=True))
     op.add_column("residents", sa.Column("ban_reason", sa.Text(), nullable=True))
     op.add_column("residents", sa.Column("banned_by", sa.BigInteger(), nullable=True))
@@ -138,6 +143,7 @@ def downgrade() -> None:
             batch_op.drop_column(column)
     with op.batch_alter_table("opinions") as batch_op:
         batch_op.drop_index("ix_opinions_repeat_key")
+        batch_op.drop_index("ix_opinions_subdistrict_status_visible_at")
         for column in (
             "merged_into",
             "moderation_reason",
