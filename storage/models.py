@@ -152,6 +152,8 @@ class Opinion(Base):
     __table_args__ = (
         # Digests' "still awaiting follow-up": by sub-district and state, in time order.
         Index("ix_opinions_subdistrict_status_visible_at", "subdistrict", "status", "visible_at"),
+        # Moderation's queue: held and pending ones, oldest first.
+        Index("ix_opinions_status_id", "status", "id"),
         NO_REUSE,
     )
 

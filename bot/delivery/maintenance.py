@@ -23,7 +23,12 @@ from bot.delivery.waiting import sleep_or_stop
 from bot.domain.clock import Clock
 from storage import unit_of_work
 from storage.db import is_sqlite
-from storage.repositories import InboxRepository, OutboxRepository, ScheduledRunRepository
+from storage.repositories import (
+    InboxRepository,
+    ModerationRepository,
+    OutboxRepository,
+    ScheduledRunRepository,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +41,7 @@ class Pruned:
     inbox_rows: int
     outbox_rows: int
     scheduled_runs: int
+    moderation_cards: int = 0
 
 
 class Maintenance:
@@ -109,4 +115,5 @@ async def prune_in(session: AsyncSession, now: datetime) -> Pruned:
     )
     outbox = await OutboxRepository(session).prune_final(now - timedelta(days=SET_ASIDE_DAYS))
     runs = await ScheduledRunRepository(session).prune(now - timedelta(days=SET_ASIDE_DAYS))
-    return Pruned(inbox, outbox, runs)
+    cards = await ModerationRepository(session).prune_cards(now - timedelta(days=SET_ASIDE_DAYS))
+    return Pruned(inbox, outbox, runs, cards)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,13 @@ class ModerationRepository:
             payload=dict(row.payload),
             created_at=row.created_at,
         )
+
+    async def prune_cards(self, before: datetime) -> int:
+        """Cards shown before `before`: their buttons are long gone from anyone's screen."""
+        result = await self.session.execute(
+            delete(ModerationCard).where(ModerationCard.created_at < before)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def first_alert(self, signature: str, now: datetime, quiet: timedelta) -> bool:
         """True when the admins should be told of this error now: never told, or last told

@@ -218,8 +218,11 @@ async def queue_pressed(update: Update, ctx: BotContext) -> None:
         await _stale(ctx, staffer, query.id)
         return
     if note is not None or action == "back":
-        # A decision: the next card at once, the outcome on top of it.
-        text, keyboard = await _card(ctx, staffer, after_id=0)
+        # A decision: the next card at once, the outcome on top of it. After a retag, or
+        # back from a sub-menu, the same item again; after a decision, the one after it
+        # (so a skipped item waits until the end of the queue comes round).
+        again = action in ("sd", "cat", "back")
+        text, keyboard = await _card(ctx, staffer, after_id=n - 1 if again else n)
         if note:
             text = f"{note}\n\n{text}"
     await ctx.out.answer(staffer.chat_id, query.id)

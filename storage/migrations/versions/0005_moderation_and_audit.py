@@ -55,6 +55,7 @@ def upgrade() -> None:
         "opinions",
         ["subdistrict", "status", "visible_at"],
     )
+    op.create_index("ix_opinions_status_id", "opinions", ["status", "id"])
     op.add_column("residents", sa.Column("ban", sa.String(length=8), nullable=True))
     op.add_column("residents", sa.Column("ban_reason", sa.Text(), nullable=True))
     op.add_column("residents", sa.Column("banned_by", sa.BigInteger(), nullable=True))
@@ -144,6 +145,7 @@ def downgrade() -> None:
     with op.batch_alter_table("opinions") as batch_op:
         batch_op.drop_index("ix_opinions_repeat_key")
         batch_op.drop_index("ix_opinions_subdistrict_status_visible_at")
+        batch_op.drop_index("ix_opinions_status_id")
         for column in (
             "merged_into",
             "moderation_reason",
