@@ -58,11 +58,14 @@ class Outbox:
         keyboard: Keyboard | None = None,
         *,
         priority: Priority = Priority.REPLY,
+        fits: bool = False,
     ) -> None:
         """Send HTML text; long texts go as several messages, the keyboard on the last.
 
-        Bulk sending (digests, invitations) passes Priority.BULK: replies go first."""
-        parts = split_html(html, MAX_TEXT)
+        Bulk sending (digests, invitations) passes Priority.BULK: replies go first. `fits`:
+        the caller already cut the text to Telegram's size (digests, drawn outside any
+        transaction), so it is not parsed again here, inside one."""
+        parts = [html] if fits and len(html) <= MAX_TEXT else split_html(html, MAX_TEXT)
         for i, part in enumerate(parts):
             payload: dict[str, Any] = {"text": part, "parse_mode": "HTML"}
             if keyboard and i == len(parts) - 1:

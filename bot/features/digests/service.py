@@ -292,8 +292,8 @@ class DigestService:
         )
 
     async def _send(self, chat: int, rendered: Rendered, priority: Priority) -> int:
-        for text in rendered.texts:
-            await self.out.text(chat, text, priority=priority)
+        for text in rendered.texts:  # `pack` cut them to size while drawing
+            await self.out.text(chat, text, priority=priority, fits=True)
         rows = len(rendered.texts)
         if rendered.photo is not None:
             await self.out.photo(chat, *rendered.photo, priority=priority)
