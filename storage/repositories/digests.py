@@ -91,11 +91,16 @@ def _entries(rows: Iterable[Any]) -> list[DigestEntry]:
     return out
 
 
+def _wanted(subdistrict: str | None) -> list[str]:
+    """What a follower of `subdistrict` follows: it, or everything (None: not yet placed)."""
+    return [ALL_SUBDISTRICTS] if subdistrict is None else [ALL_SUBDISTRICTS, subdistrict]
+
+
 def _followed_by(member: object, subdistrict: str | None) -> object:
     """SQL: `member` follows `subdistrict` (or everything)."""
-    wanted = [ALL_SUBDISTRICTS] if subdistrict is None else [ALL_SUBDISTRICTS, subdistrict]
     return exists().where(
-        StaffSubdistrict.telegram_id == member, StaffSubdistrict.subdistrict.in_(wanted)
+        StaffSubdistrict.telegram_id == member,
+        StaffSubdistrict.subdistrict.in_(_wanted(subdistrict)),
     )
 
 
@@ -137,7 +142,6 @@ class DigestRepository:
                     ~_followed_by(DigestItem.member_id, subdistrict),  # type: ignore[operator]
                 )
             )
-        wanted = [ALL_SUBDISTRICTS] if subdistrict is None else [ALL_SUBDISTRICTS, subdistrict]
         had = aliased(DigestItem)
         members = (
             select(
@@ -148,7 +152,7 @@ class DigestRepository:
                 literal(now, UTCDateTime()),
             )
             .where(
-                StaffSubdistrict.subdistrict.in_(wanted),
+                StaffSubdistrict.subdistrict.in_(_wanted(subdistrict)),
                 ~exists().where(
                     had.member_id == StaffSubdistrict.telegram_id, had.opinion_id == opinion_id
                 ),

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Invite, Staff, StaffSubdistrict
 from storage.records import InviteRecord, StaffRecord
-from storage.statuses import Frequency
+from storage.statuses import ALL_SUBDISTRICTS, Frequency
 
 #: Settings a member may change through `update`.
 SETTINGS = frozenset(
@@ -199,7 +199,7 @@ class StaffRepository:
 
     async def followers(self, subdistrict: str | None) -> list[int]:
         """Who follows `subdistrict` (or everything); None is an item not yet placed."""
-        wanted = ["*"] if subdistrict is None else ["*", subdistrict]
+        wanted = [ALL_SUBDISTRICTS] if subdistrict is None else [ALL_SUBDISTRICTS, subdistrict]
         rows = await self.session.scalars(
             select(StaffSubdistrict.telegram_id)
             .where(StaffSubdistrict.subdistrict.in_(wanted))

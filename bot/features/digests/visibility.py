@@ -1,9 +1,9 @@
 """The moment an opinion becomes visible to members, as a first-class event.
 
-Today an opinion is visible as soon as it is submitted; moderation will call `make_visible`
-on approval instead. Everything members receive flows from these events: each queues the
-opinion for the members who follow its sub-district, in the same transaction.
-"""
+Moderation decides when (at submission in post mode, on approval otherwise) and calls
+`make_visible`; a retag calls `moved`. Everything members receive flows from these events:
+each queues the opinion for the members who follow its sub-district, in the same
+transaction."""
 
 from __future__ import annotations
 
@@ -47,10 +47,6 @@ class Visibility:
             clock=work.clock,
             district=work.district,
         )
-
-    async def submitted(self, opinion: OpinionRecord) -> int:
-        """A resident submitted `opinion`: visible to members from now (no moderation yet)."""
-        return await self.make_visible(opinion)
 
     async def make_visible(self, opinion: OpinionRecord) -> int:
         """Record the moment, queue it for its sub-district's members; alert those who want

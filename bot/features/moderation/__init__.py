@@ -5,7 +5,7 @@ In MODERATION_MODE=pre every opinion waits for approval; in post only held ones 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, TypeHandler
 
-from bot.features.moderation import guard, handlers
+from bot.features.moderation import audit_log, bans, guard, handlers
 from bot.features.moderation.callbacks import BAN, QUEUE
 from bot.features.moderation.service import ModerationService, Review, reload_word_lists
 from bot.features.moderation.texts import t
@@ -26,8 +26,8 @@ def register(features: Features) -> None:
     features.command("unhide", handlers.unhide, menu=t, rank=440, scope="admin")
     features.command("retag", handlers.retag, menu=t, rank=450, scope="admin")
     features.command("merge", handlers.merge, menu=t, rank=460, scope="admin")
-    features.command("ban", handlers.ban, menu=t, rank=470, scope="admin")
-    features.command("unban", handlers.unban, menu=t, rank=480, scope="admin")
-    features.command("audit", handlers.audit, menu=t, rank=490, scope="admin")
+    features.command("ban", bans.ban, menu=t, rank=470, scope="admin")
+    features.command("unban", bans.unban, menu=t, rank=480, scope="admin")
+    features.command("audit", audit_log.audit, menu=t, rank=490, scope="admin")
     features.add(CallbackQueryHandler(handlers.queue_pressed, pattern=QUEUE.pattern))
-    features.add(CallbackQueryHandler(handlers.ban_pressed, pattern=BAN.pattern))
+    features.add(CallbackQueryHandler(bans.ban_pressed, pattern=BAN.pattern))

@@ -3,13 +3,13 @@ card at once), the same decisions as commands, bans, and /audit."""
 
 from __future__ import annotations
 
-import re
+from datetime import datetime
 
 from telegram import Update
 
-from bot.domain import parse_reference, reference_number
+from bot.domain import reference_number
 from bot.domain.categories import CATEGORIES, category_by_key
-from bot.features.moderation.callbacks import BAN, QUEUE
+from bot.features.moderation.callbacks import QUEUE
 from bot.features.moderation.service import (
     REJECT_REASONS,
     AlreadyDone,
@@ -33,25 +33,21 @@ from bot.features.moderation.views import (
     status_name,
     subdistricts_keyboard,
 )
-from bot.features.staff import MemberSettings, Staffer, StaffService, staff_only
+from bot.features.staff import MemberSettings, Staffer, staff_only
 from bot.features.staff.service import parse_subdistricts
 from bot.telegram.context import BotContext
-from bot.telegram.keyboards import Button, Keyboard
+from bot.telegram.keyboards import Keyboard
 from bot.telegram.labels import category_name, subdistrict_name
 from bot.telegram.work import Work
-from storage.records import CardRecord, ResidentRecord
 from storage.repositories import ModerationRepository, ResidentRepository
 from storage.statuses import Role
 
 
-def _ref(work: Work, n: int) -> str:
+def ref_of(work: Work, n: int) -> str:
     return reference_number(work.district.reference_prefix, n)
 
 
-def _local(work: Work, moment: object) -> str:
-    from datetime import datetime
-
-    assert isinstance(moment, datetime)
+def local_time(work: Work, moment: datetime) -> str:
     return moment.astimezone(work.settings.tz).strftime("%m-%d %H:%M")
 
 
@@ -79,7 +75,7 @@ async def _card(
         position=1,
         total=total,
         pseudonym=pseudonym,
-        created=_local(work, opinion.created_at),
+        created=local_time(work, opinion.created_at),
     )
     return text, card_keyboard(card, staffer.lang, len(page))
 
@@ -94,7 +90,7 @@ async def queue(update: Update, ctx: BotContext) -> None:
 
 def _outcome_line(work: Work, staffer: Staffer, result: Result, n: int, **values: object) -> str:
     lang = staffer.lang
-    ref = _ref(work, n)
+    ref = ref_of(work, n)
     match result:
         case NotFound():
             return t(lang, "not_found", ref=ref)
@@ -106,7 +102,7 @@ def _outcome_line(work: Work, staffer: Staffer, result: Result, n: int, **values
                 if op.moderated_by
                 else t(lang, "by_rules")
             )
-            when = _local(work, op.moderated_at) if op.moderated_at else "—"
+            when = local_time(work, op.moderated_at) if op.moderated_at else "—"
             return t(
                 lang, "already", ref=ref, status=status_name(op.status, lang), who=who, when=when
             )
@@ -139,7 +135,7 @@ async def queue_pressed(update: Update, ctx: BotContext) -> None:
         or card.admin_id != staffer.member.telegram_id
         or card.opinion_id is None
     ):
-        await _stale(ctx, staffer, query.id)
+        await stale(ctx, staffer, query.id)
         return
     action, arg = fields.word("action"), fields.word("arg")
     service = work.service(ModerationService)
@@ -156,19 +152,19 @@ async def queue_pressed(update: Update, ctx: BotContext) -> None:
     elif action in ("rj", "hd") and arg == "pick":
         key = "pick_reason" if action == "rj" else "pick_hide_reason"
         text, keyboard = (
-            t(lang, key, ref=_ref(work, n)),
+            t(lang, key, ref=ref_of(work, n)),
             reasons_keyboard(card.id, lang, "rr" if action == "rj" else "hr"),
         )
     elif action == "rr" and arg == "typed":
         await work.service(MemberSettings).wait_for(staffer.member, f"reject:{n}")
-        text, keyboard = t(lang, "type_reason", ref=_ref(work, n)), None
+        text, keyboard = t(lang, "type_reason", ref=ref_of(work, n)), None
     elif action in ("rr", "hr") and arg in REJECT_REASONS:
         decision = "reject" if action == "rr" else "hide"
         result = await service.decide(staffer.member.telegram_id, n, decision, reason=arg)
         note = _outcome_line(work, staffer, result, n, reason=reason_text(arg, lang))
     elif action == "sd" and arg == "pick":
         text, keyboard = (
-            t(lang, "pick_subdistrict", ref=_ref(work, n)),
+            t(lang, "pick_subdistrict", ref=ref_of(work, n)),
             subdistricts_keyboard(card.id, work.district, lang),
         )
     elif action == "sd" and (sub := work.district.by_index(arg)) is not None:
@@ -176,7 +172,7 @@ async def queue_pressed(update: Update, ctx: BotContext) -> None:
         note = _outcome_line(work, staffer, result, n)
     elif action == "cat" and arg == "pick":
         text, keyboard = (
-            t(lang, "pick_category", ref=_ref(work, n)),
+            t(lang, "pick_category", ref=ref_of(work, n)),
             categories_keyboard(card.id, lang),
         )
     elif action == "cat" and arg.isdigit() and int(arg) < len(CATEGORIES):
@@ -186,7 +182,7 @@ async def queue_pressed(update: Update, ctx: BotContext) -> None:
         note = _outcome_line(work, staffer, result, n)
     elif action == "dup":
         await work.service(MemberSettings).wait_for(staffer.member, f"merge:{n}")
-        text, keyboard = t(lang, "type_merge", ref=_ref(work, n)), None
+        text, keyboard = t(lang, "type_merge", ref=ref_of(work, n)), None
     elif action == "orig":
         opinion = await service.original(staffer.member.telegram_id, n)
         await ctx.out.answer(staffer.chat_id, query.id)
@@ -215,7 +211,7 @@ async def queue_pressed(update: Update, ctx: BotContext) -> None:
     elif action == "back":
         pass
     else:
-        await _stale(ctx, staffer, query.id)
+        await stale(ctx, staffer, query.id)
         return
     if note is not None or action == "back":
         # A decision: the next card at once, the outcome on top of it. After a retag, or
@@ -233,7 +229,7 @@ async def queue_pressed(update: Update, ctx: BotContext) -> None:
     ctx.done(f"queue_{action}")
 
 
-async def _stale(ctx: BotContext, staffer: Staffer, query_id: str) -> None:
+async def stale(ctx: BotContext, staffer: Staffer, query_id: str) -> None:
     await ctx.out.answer(staffer.chat_id, query_id, t(staffer.lang, "stale_button"), alert=True)
     ctx.done("stale_button")
 
@@ -327,7 +323,7 @@ async def _merge(ctx: BotContext, staffer: Staffer, n: int, into: int) -> None:
     result = await ctx.work.service(ModerationService).decide(
         staffer.member.telegram_id, n, "merge", into=into
     )
-    line = _outcome_line(ctx.work, staffer, result, n, into=_ref(ctx.work, into))
+    line = _outcome_line(ctx.work, staffer, result, n, into=ref_of(ctx.work, into))
     await ctx.say(staffer.chat_id, line, "merge_command")
 
 
@@ -383,178 +379,3 @@ async def typed_for_moderation(ctx: BotContext, staffer: Staffer, awaited: str, 
     line = _outcome_line(ctx.work, staffer, result, n, reason=reason_text(reason, staffer.lang))
     card, keyboard = await _card(ctx, staffer)
     await ctx.say(staffer.chat_id, f"{line}\n\n{card}", "reject_typed", keyboard)
-
-
-# --- bans ---------------------------------------------------------------------------------
-
-
-async def _resident_named(ctx: BotContext, word: str) -> ResidentRecord | None:
-    """A reference number (its author), a pseudonym, or a Telegram user id."""
-    residents = ctx.work.repo(ResidentRepository)
-    n = parse_reference(word, ctx.work.district.reference_prefix)
-    if n is not None:
-        from storage.repositories import OpinionRepository
-
-        opinion = await ctx.work.repo(OpinionRepository).get(n)
-        return await residents.by_id(opinion.resident_id) if opinion else None
-    if re.fullmatch(r"[1-9][0-9]{4,15}", word):
-        return await residents.by_telegram_id(int(word))
-    return await residents.by_pseudonym(word.strip().upper().removeprefix("居民").strip("-"))
-
-
-async def ban(update: Update, ctx: BotContext) -> None:
-    """/ban <ref|pseudonym|user_id> soft|hard [reason]; a member or admin: confirm first."""
-    staffer = await staff_only(update, ctx, Role.ADMIN)
-    if staffer is None:
-        return
-    args = list(ctx.args or [])
-    lang = staffer.lang
-    if len(args) < 2 or args[1].casefold() not in ("soft", "hard"):
-        await ctx.say(staffer.chat_id, t(lang, "usage_ban"), "usage")
-        return
-    resident = await _resident_named(ctx, args[0])
-    if resident is None:
-        await ctx.say(staffer.chat_id, t(lang, "ban_who_unknown", who=args[0][:40]), "ban_unknown")
-        return
-    level = args[1].casefold()
-    reason = " ".join(args[2:]).strip()[:500] or None
-    role = await ctx.work.service(StaffService).role_of(resident.telegram_id)
-    if role is not None:
-        card = await ctx.work.repo(ModerationRepository).add_card(
-            staffer.member.telegram_id,
-            None,
-            ctx.work.now(),
-            payload={"ban": resident.id, "level": level, "reason": reason},
-        )
-        keyboard = [
-            [
-                Button(t(lang, "btn_ban_confirm"), BAN.build(card, "yes")),
-                Button(t(lang, "btn_cancel"), BAN.build(card, "no")),
-            ]
-        ]
-        from bot.features.staff.views import role_name
-
-        text = t(lang, "ban_staff_confirm", who=resident.pseudonym, role=role_name(role.role, lang))
-        await ctx.say(staffer.chat_id, text, "ban_confirm_asked", keyboard)
-        return
-    await ctx.work.service(ModerationService).ban(
-        staffer.member.telegram_id, resident, level, reason
-    )
-    await ctx.say(
-        staffer.chat_id,
-        t(lang, "banned", who=resident.pseudonym, level=t(lang, f"level_{level}")),
-        "banned",
-    )
-
-
-async def ban_pressed(update: Update, ctx: BotContext) -> None:
-    staffer = await staff_only(update, ctx, Role.ADMIN)
-    if staffer is None:
-        return
-    query = update.callback_query
-    assert query is not None
-    fields = BAN.parse(query.data)
-    card: CardRecord | None = (
-        await ctx.work.repo(ModerationRepository).card(fields.id("card")) if fields else None
-    )
-    if (
-        fields is None
-        or card is None
-        or card.admin_id != staffer.member.telegram_id
-        or "ban" not in card.payload
-    ):
-        await _stale(ctx, staffer, query.id)
-        return
-    lang = staffer.lang
-    await ctx.out.answer(staffer.chat_id, query.id)
-    message_id = query.message.message_id if query.message is not None else 0
-    resident = await ctx.work.repo(ResidentRepository).by_id(int(card.payload["ban"]))
-    if fields.word("answer") == "no" or resident is None:
-        text = t(lang, "ban_cancelled")
-    else:
-        level = str(card.payload["level"])
-        await ctx.work.service(ModerationService).ban(
-            staffer.member.telegram_id, resident, level, card.payload.get("reason")
-        )
-        text = t(lang, "banned", who=resident.pseudonym, level=t(lang, f"level_{level}"))
-    if message_id:
-        await ctx.out.edit(staffer.chat_id, message_id, text)
-    else:
-        await ctx.out.text(staffer.chat_id, text)
-    ctx.done("ban_pressed")
-
-
-async def unban(update: Update, ctx: BotContext) -> None:
-    staffer = await staff_only(update, ctx, Role.ADMIN)
-    if staffer is None:
-        return
-    args = list(ctx.args or [])
-    lang = staffer.lang
-    if len(args) != 1:
-        await ctx.say(staffer.chat_id, t(lang, "usage_ban"), "usage")
-        return
-    resident = await _resident_named(ctx, args[0])
-    if resident is None:
-        await ctx.say(staffer.chat_id, t(lang, "ban_who_unknown", who=args[0][:40]), "ban_unknown")
-        return
-    lifted = await ctx.work.service(ModerationService).unban(staffer.member.telegram_id, resident)
-    key = "unbanned" if lifted else "not_banned"
-    await ctx.say(staffer.chat_id, t(lang, key, who=resident.pseudonym), key)
-
-
-# --- audit ----------------------------------------------------------------------------------
-
-
-async def audit(update: Update, ctx: BotContext) -> None:
-    """/audit [ref|pseudonym|admin id] [before N]: newest first, ten a page."""
-    staffer = await staff_only(update, ctx, Role.ADMIN)
-    if staffer is None:
-        return
-    from bot.telegram.audit import Audit
-
-    args = list(ctx.args or [])
-    before_id: int | None = None
-    if len(args) >= 2 and args[-2] == "before" and args[-1].isdigit():
-        before_id = int(args[-1])
-        args = args[:-2]
-    filters: dict[str, object] = {}
-    word = args[0] if args else ""
-    if word:
-        n = parse_reference(word, ctx.work.district.reference_prefix)
-        if n is not None:
-            filters["opinion_id"] = n
-        elif word.isdigit():
-            filters["actor_id"] = int(word)
-        else:
-            filters["subject"] = word.strip().upper()
-    entries = await ctx.work.service(Audit).page(before_id=before_id, limit=10, **filters)
-    lang = staffer.lang
-    if not entries:
-        await ctx.say(staffer.chat_id, t(lang, "audit_empty"), "audit_listed")
-        return
-    lines = [t(lang, "audit_header")]
-    for e in entries:
-        target = _ref(ctx.work, e.opinion_id) if e.opinion_id else (e.subject or "—")
-        change = ""
-        if e.before or e.after:
-            change = f" · {_brief(e.before)} → {_brief(e.after)}"
-        lines.append(
-            t(
-                lang,
-                "audit_line",
-                id=e.id,
-                at=_local(ctx.work, e.at),
-                actor=e.actor_id if e.actor_id is not None else t(lang, "by_rules"),
-                action=e.action,
-                target=target,
-                change=change,
-                reason=f" · {e.reason}" if e.reason else "",
-            )
-        )
-    if len(entries) == 10:
-        lines.append(t(lang, "audit_more", filter=f"{word} " if word else "", id=entries[-1].id))
-    await ctx.say(staffer.chat_id, "\n".join(lines), "audit_listed")
-
-
-def _brief(values: dict[str, object]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in values.items() if k != "holds") or "—"

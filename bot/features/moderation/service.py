@@ -8,12 +8,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import KW_ONLY, dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Self
 
 from bot.config import Settings
-from bot.domain import District, reference_number
+from bot.domain import District, parse_reference, reference_number
 from bot.domain.clock import Clock
 from bot.domain.moderation import Hold, HoldReason, WordList, hold_reasons, repeat_key
 from bot.features.digests import Visibility
@@ -343,8 +343,6 @@ def reason_text(reason: str | None, lang: str) -> str:
 
 def parse_refs(words: Sequence[str], prefix: str) -> list[int] | None:
     """Reference numbers (YZ-000123, yz123, 123); None when a word is not one."""
-    from bot.domain import parse_reference
-
     found = []
     for word in words:
         for part in word.replace("，", ",").split(","):
@@ -358,7 +356,3 @@ def parse_refs(words: Sequence[str], prefix: str) -> list[int] | None:
                 return None
             found.append(n)
     return found
-
-
-def now_or(moment: datetime | None, clock: Clock) -> datetime:
-    return moment or clock.now()

@@ -94,10 +94,6 @@ class StaffService:
             return None
         return await self.staff.get(user_id)
 
-    async def is_admin(self, user_id: int | None) -> bool:
-        found = await self.role_of(user_id)
-        return found is not None and found.role == Role.ADMIN
-
     async def seed_admins(self, admin_ids: Iterable[int]) -> int:
         """ADMIN_IDS become admins (once; later changes to them stay)."""
         added = 0
