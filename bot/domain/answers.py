@@ -2,7 +2,9 @@
 
 Asked "which sub-district?", many residents type "南纪门" or "不知道" instead of pressing a
 button. A short text that clearly names one answer is taken as that answer; anything longer
-or unclear is more detail for the opinion.
+or unclear is more detail for the opinion. Places are found as the tagger finds them, so
+"七星港那边", "18梯" and "李子坝站" are answers too; and since the question asks for a
+sub-district, a name that only loosely sounds like one ("兰纪门") is taken as that one.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import re
 
 from bot.domain.categories import CATEGORIES
 from bot.domain.district import District
-from bot.domain.tagging import suggest_subdistrict
+from bot.domain.tagging import SubdistrictGuess, suggest_subdistrict
 from bot.domain.text import matching_form
 
 #: Longer than this, a text is an opinion (or more of one), not an answer.
@@ -60,13 +62,21 @@ def subdistrict_answer(text: str, district: District) -> str | None:
     if sub is not None:
         return sub.code
     guess = suggest_subdistrict(text, district)
-    if guess.code is None or guess.level != "high":
+    if guess.code is None or not (guess.level == "high" or _names_subdistrict(guess)):
         return None
     # Only a bare place is an answer: "洪崖洞那边" is, "洪崖洞也有垃圾" is more opinion.
+    # What is taken away is the text as written (七星港, 18梯), not the canonical name.
     rest = short
-    for name in sorted(guess.evidence, key=len, reverse=True):
-        rest = rest.replace(_FILLER.sub("", matching_form(name)).casefold(), "")
+    written = {m.text for m in guess.matches if guess.code in m.entry.codes}
+    for name in sorted(written, key=len, reverse=True):
+        rest = rest.replace(_FILLER.sub("", name).casefold(), "")
     return guess.code if not _PLACE_WORDS.sub("", rest) else None
+
+
+def _names_subdistrict(guess: SubdistrictGuess) -> bool:
+    """The one place named is a sub-district, however loosely it was matched."""
+    places = {(m.entry.name, m.entry.role) for m in guess.matches}
+    return len(places) == 1 and guess.matches[0].entry.role in ("subdistrict", "short")
 
 
 def category_answer(text: str) -> str | None:

@@ -1,9 +1,13 @@
 """Every place name a district knows, and where they occur in a text.
 
-Matching is on the text's matching form (NFKC, no spaces inside Chinese). Chinese names are
-found as substrings; English and pinyin names as runs of whole words, compared without case,
-tone marks, spaces or apostrophes (Jiefangbei = jie fang bei = JIEFANGBEI). Where matches
-overlap the longest wins (解放碑步行街 over 解放碑, 菜园坝火车站 over 菜园坝).
+Matching is on the text's matching form (NFKC, no spaces inside Chinese) with small numbers
+read out as they are said (18梯, 18 梯 -> 十八梯; 中山1路 -> 中山一路); offsets always refer to the
+matching form, so a match's `text` is what the resident wrote. Chinese names are found as
+substrings; English and pinyin names as runs of whole words, compared without case, tone
+marks, spaces or apostrophes (Jiefangbei = jie fang bei = JIEFANGBEI). Where matches overlap
+the longest wins (解放碑步行街 over 解放碑, 菜园坝火车站 over 菜园坝). What is left is searched
+for names that sound alike (bot/domain/sounds.py), then for one-character typos of long names.
+A station after a name (七星岗站, 李子坝轻轨站) belongs to the match: it is the same place.
 """
 
 from __future__ import annotations
@@ -17,7 +21,12 @@ from rapidfuzz import process
 from rapidfuzz.distance import Hamming, Levenshtein
 
 from bot.domain.district import Confidence, District, strip_tones
+from bot.domain.sounds import SoundIndex, build_sound_index, find_sounds
 from bot.domain.text import is_cjk, matching_form
+
+# exact: the name or a listed alias; spelling: one character off (long names only); sound,
+# loose_sound: reads like the name (see bot/domain/sounds.py).
+MatchKind = Literal["exact", "spelling", "sound", "loose_sound"]
 
 Role = Literal["subdistrict", "short", "road", "community", "landmark", "former", "outside"]
 # When one spelling has several roles, the first in this order is kept. Roads come before
@@ -47,6 +56,13 @@ _FUZZY_MIN_LATIN = 7
 # 路 followed by one of these starts another word: 建设路灯 is "build street lights".
 _AFTER_ROAD = frozenset("灯面网线径况段费标牌")
 _LATIN_TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u1e00-\u1eff]+(?:['’][A-Za-z]+)*")
+# 1-99 written in digits right before Chinese (18梯, 中山1路, 中山 1 路), not part of a longer
+# number, a decimal or a Latin word: read out, so it meets the names that spell it in words;
+# the spaces around it go with it.
+_NUMBER = re.compile(r"(?<![0-9A-Za-z.])\s*([1-9][0-9]?)(?![0-9.])\s*")
+_NUMERALS = "零一二三四五六七八九"
+# A station after a name is the name's (七星岗站); 站着, 站起 are "stand".
+_STATION = re.compile(r"(?:轻轨|地铁)?站(?![着起住])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +82,79 @@ class PlaceMatch:
     end: int
     text: str  # as written
     entry: Entry
-    fuzzy: bool = False
+    kind: MatchKind = "exact"
+
+    @property
+    def fuzzy(self) -> bool:
+        """Guessed from a typo or a sound rather than found as written."""
+        return self.kind != "exact"
 
 
 @dataclass(frozen=True, slots=True)
 class Gazetteer:
-    chinese: dict[str, Entry]
+    chinese: dict[str, Entry]  # key: matching form with numbers read out
     latin: dict[str, Entry]  # key: folded, compact
     latin_max_words: int
+    sounds: SoundIndex
+    typo_keys: dict[int, list[str]]  # all-Chinese keys long enough for typo matching, by length
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    """A matching form with its numbers read out, and where each character came from."""
+
+    text: str
+    starts: tuple[int, ...]  # per character of `text`: its source's start in the form
+    ends: tuple[int, ...]  # and end
+    numbers: tuple[tuple[int, int], ...]  # spans of `text` read out from digits
+
+    def source(self, start: int, end: int) -> tuple[int, int] | None:
+        """The form's span for `text[start:end]`; None when it cuts a number in two."""
+        if start > 0 and self.starts[start - 1] == self.starts[start]:
+            return None
+        if end < len(self.text) and self.ends[end] == self.ends[end - 1]:
+            return None
+        return self.starts[start], self.ends[end - 1]
+
+
+def say_number(n: int) -> str:
+    """1..99 as written in words: 1 一, 10 十, 18 十八, 20 二十, 25 二十五."""
+    tens, ones = divmod(n, 10)
+    if not tens:
+        return _NUMERALS[ones]
+    head = "十" if tens == 1 else _NUMERALS[tens] + "十"
+    return head + (_NUMERALS[ones] if ones else "")
+
+
+def speak_numbers(form: str) -> Spoken:
+    """Read out the numbers in `form` that stand before Chinese (see `_NUMBER`)."""
+    out: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    numbers: list[tuple[int, int]] = []
+    pos = 0
+    for m in _NUMBER.finditer(form):
+        if m.end() >= len(form) or not is_cjk(form[m.end()]):
+            continue
+        for i in range(pos, m.start()):
+            out.append(form[i])
+            starts.append(i)
+            ends.append(i + 1)
+        said = say_number(int(m[1]))
+        numbers.append((len(starts), len(starts) + len(said)))
+        out.append(said)
+        starts += [m.start(1)] * len(said)
+        ends += [m.end(1)] * len(said)
+        pos = m.end()
+    for i in range(pos, len(form)):
+        out.append(form[i])
+        starts.append(i)
+        ends.append(i + 1)
+    return Spoken("".join(out), tuple(starts), tuple(ends), tuple(numbers))
+
+
+def _key(name: str) -> str:
+    return speak_numbers(matching_form(name)).text
 
 
 def fold_latin(text: str) -> str:
@@ -128,7 +209,7 @@ def build_gazetteer(district: District) -> Gazetteer:
         if key.isascii():
             _add(latin, fold_latin(key), entry)
         else:
-            _add(chinese, matching_form(key), entry)
+            _add(chinese, _key(key), entry)
             _add(by_name, key, entry)
     for alias in district.aliases:
         target = by_name[alias.of]
@@ -138,8 +219,15 @@ def build_gazetteer(district: District) -> Gazetteer:
             max_words = max(max_words, len(_LATIN_TOKEN.findall(alias.text)))
             latin.setdefault(fold_latin(alias.text), entry)
         else:
-            chinese.setdefault(matching_form(alias.text), entry)
-    return Gazetteer(chinese, latin, max_words)
+            chinese.setdefault(_key(alias.text), entry)
+    # Keys naming one place (same name, role and codes) share a reading harmlessly.
+    identity = {k: f"{e.name}|{e.role}|{','.join(e.codes)}" for k, e in chinese.items()}
+    typo_keys: dict[int, list[str]] = {}
+    for name in chinese:
+        if len(name) >= _FUZZY_MIN_CJK and all(is_cjk(ch) for ch in name):
+            typo_keys.setdefault(len(name), []).append(name)
+    sounds = build_sound_index(chinese, identity)
+    return Gazetteer(chinese, latin, max_words, sounds, typo_keys)
 
 
 _CACHE: dict[int, tuple[District, Gazetteer]] = {}
@@ -161,13 +249,18 @@ def _free(taken: list[PlaceMatch], start: int, end: int) -> bool:
     return all(end <= t.start or start >= t.end for t in taken)
 
 
+def _road_word(text: str, key: str, end: int) -> bool:
+    """建设路 in 建设路灯: the road name runs into another word."""
+    return key.endswith("路") and text[end : end + 1] in _AFTER_ROAD
+
+
 def _exact(text: str, gaz: Gazetteer) -> list[PlaceMatch]:
     found: list[PlaceMatch] = []
     for key, entry in gaz.chinese.items():
         start = text.find(key)
         while start != -1:
             end = start + len(key)
-            if not (key.endswith("路") and text[end : end + 1] in _AFTER_ROAD):
+            if not _road_word(text, key, end):
                 found.append(PlaceMatch(start, end, key, entry))
             start = text.find(key, start + 1)
     tokens = [(m.start(), m.end(), fold_latin(m[0])) for m in _LATIN_TOKEN.finditer(text)]
@@ -194,10 +287,7 @@ def _one(near: Sequence[tuple[str, float, int]]) -> str | None:
 
 def _fuzzy_chinese(text: str, gaz: Gazetteer, taken: list[PlaceMatch]) -> list[PlaceMatch]:
     found: list[PlaceMatch] = []
-    by_len: dict[int, list[str]] = {}
-    for name in gaz.chinese:
-        if len(name) >= _FUZZY_MIN_CJK and all(is_cjk(ch) for ch in name):
-            by_len.setdefault(len(name), []).append(name)
+    by_len = gaz.typo_keys
     non_cjk = [0]  # prefix counts, to test a window in O(1)
     for ch in text:
         non_cjk.append(non_cjk[-1] + (not is_cjk(ch)))
@@ -215,8 +305,22 @@ def _fuzzy_chinese(text: str, gaz: Gazetteer, taken: list[PlaceMatch]) -> list[P
                 continue
             a, b = next((x, y) for x, y in zip(window, key, strict=True) if x != y)
             if not (a in _DISTINCT and b in _DISTINCT):
-                found.append(PlaceMatch(start, end, window, gaz.chinese[key], fuzzy=True))
+                found.append(PlaceMatch(start, end, window, gaz.chinese[key], "spelling"))
     return found
+
+
+def _sound(spoken: Spoken, gaz: Gazetteer, taken: list[PlaceMatch]) -> list[PlaceMatch]:
+    """`taken` plus the sound-alikes; a longer sound-alike replaces the names inside it.
+    Digits are typed, never a sound-alike (李子8块)."""
+    text = spoken.text
+    spans = [(t.start, t.end) for t in taken]
+    hits = [
+        PlaceMatch(h.start, h.end, text[h.start : h.end], gaz.chinese[h.key], h.kind)
+        for h in find_sounds(text, gaz.sounds, spans, spoken.numbers)
+        if not _road_word(text, h.key, h.end)
+    ]
+    kept = [t for t in taken if not any(h.start <= t.start and t.end <= h.end for h in hits)]
+    return kept + hits
 
 
 def _fuzzy_latin(text: str, gaz: Gazetteer, taken: list[PlaceMatch]) -> list[PlaceMatch]:
@@ -229,15 +333,33 @@ def _fuzzy_latin(text: str, gaz: Gazetteer, taken: list[PlaceMatch]) -> list[Pla
         near = process.extract(word, keys, scorer=Levenshtein.distance, score_cutoff=1, limit=3)
         key = _one(near)
         if key is not None:
-            found.append(PlaceMatch(m.start(), m.end(), m[0], gaz.latin[key], fuzzy=True))
+            found.append(PlaceMatch(m.start(), m.end(), m[0], gaz.latin[key], "spelling"))
     return found
 
 
+def _with_station(text: str, m: PlaceMatch, starts: set[int]) -> PlaceMatch:
+    station = _STATION.match(text, m.end)
+    if station is None or any(m.end <= s < station.end() for s in starts):
+        return m
+    return replace(m, end=station.end())
+
+
 def find_places(text: str, district: District) -> list[PlaceMatch]:
-    """Place names in `text`, in text order; exact matches first, then safe typo matches."""
+    """Place names in `text`, in text order: exact matches first, then names that sound
+    alike, then safe typo matches. Offsets and `text` refer to the matching form."""
     form = matching_form(text)
+    spoken = speak_numbers(form)
+    said = spoken.text
     gaz = gazetteer_for(district)
-    taken = _exact(form, gaz)
-    taken += _fuzzy_chinese(form, gaz, taken)
-    taken += _fuzzy_latin(form, gaz, taken)
-    return sorted(taken, key=lambda m: m.start)
+    taken = _exact(said, gaz)
+    taken = _sound(spoken, gaz, taken)
+    taken += _fuzzy_chinese(said, gaz, taken)
+    taken += _fuzzy_latin(said, gaz, taken)
+    starts = {m.start for m in taken}
+    out: list[PlaceMatch] = []
+    for m in taken:
+        m = _with_station(said, m, starts)
+        span = spoken.source(m.start, m.end)
+        if span is not None:  # 二十八梯 is not 十八梯
+            out.append(replace(m, start=span[0], end=span[1], text=form[span[0] : span[1]]))
+    return sorted(out, key=lambda m: m.start)

@@ -28,6 +28,14 @@ DISTRICT = load_district()
         ("在洪崖洞附近吧", "解放碑"),
         ("应该是解放碑那块", "解放碑"),
         ("解放碑哈", "解放碑"),
+        ("七星港那边", "七星岗"),  # sounds like 七星岗: what was typed is taken away
+        ("上青寺吧", "上清寺"),
+        ("18梯", "南纪门"),
+        ("18 梯那边", "南纪门"),
+        ("李子坝站", "化龙桥"),
+        ("兰纪门", "南纪门"),  # asked for a sub-district, a loose sound-alike of one is it
+        ("兰纪门也有垃圾", None),
+        ("中山1路", None),  # a road across borders: not sure enough to be an answer
     ],
 )
 def test_subdistrict_answer(text: str, short: str | None) -> None:
