@@ -230,9 +230,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if (missing := _emulator_missing()) is not None:
         print(missing, file=sys.stderr)
         return 2
+    settings = _settings(args, database_url=args.database_url)
+    if args.web:
+        from bot.demo_web import run_web_demo
+
+        return asyncio.run(run_web_demo(settings, port=args.port))
     from bot.demo import run_demo
 
-    settings = _settings(args, database_url=args.database_url)
     return asyncio.run(run_demo(settings, pace=args.pace))
 
 
@@ -277,6 +281,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="where the demo stores its opinions (default: ./data/demo.sqlite3)",
     )
     demo.add_argument("--pace", type=float, default=0.4, help="seconds between steps")
+    demo.add_argument(
+        "--web",
+        action="store_true",
+        help="instead of the script, chat with the bot yourself on a page in a browser",
+    )
+    demo.add_argument(
+        "--port", type=int, default=8080, help="the page's port on 127.0.0.1 (with --web)"
+    )
     demo.set_defaults(func=cmd_demo)
     emu = sub.add_parser("emulator", help="serve the local Bot API emulator")
     emu.add_argument("--host", default="127.0.0.1")

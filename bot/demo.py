@@ -88,33 +88,44 @@ async def _exchange(
     await asyncio.sleep(pace)
 
 
-async def run_demo(settings: Settings, *, pace: float = 0.4) -> int:
+def fresh_demo_database(settings: Settings) -> None:
+    """The demo plays a newcomer: its own database starts empty each time. Any other
+    database is left as it is (the resident is then a new one, see RESIDENT)."""
     path = settings.sqlite_path()
     if settings.database_url == DEMO_DATABASE_URL and path is not None:
-        # The demo plays a newcomer: its own database starts empty each time. Any other
-        # database is left as it is (the resident is then a new one, see _resident_id).
         for suffix in ("", "-wal", "-shm"):
             path.with_name(path.name + suffix).unlink(missing_ok=True)
+
+
+def demo_settings(settings: Settings, emu: EmulatorServer) -> Settings:
+    """The bot's settings pointed at the emulator, with the demo's admin."""
+    return settings.model_copy(
+        update={
+            "telegram_bot_token": settings.telegram_bot_token or _secret(DEMO_TOKEN),
+            "telegram_api_base_url": emu.api_base_url,
+            "telegram_api_file_url": emu.file_base_url,
+            "poll_timeout": 1,
+            "admin_ids": frozenset({ADMIN}),
+        }
+    )
+
+
+async def register_demo_bot(client: EmulatorClient, settings: Settings) -> None:
+    await client.register_bot(settings.token(), first_name="渝事好商量", username="yushi_demo_bot")
+
+
+async def run_demo(settings: Settings, *, pace: float = 0.4) -> int:
+    fresh_demo_database(settings)
     with EmulatorServer() as emu:
-        settings = settings.model_copy(
-            update={
-                "telegram_bot_token": settings.telegram_bot_token or _secret(DEMO_TOKEN),
-                "telegram_api_base_url": emu.api_base_url,
-                "telegram_api_file_url": emu.file_base_url,
-                "poll_timeout": 1,
-            }
-        )
+        settings = demo_settings(settings, emu)
         print(f"Bot API emulator on {emu.url}; database {settings.database_url}")
         async with EmulatorClient(emu.url) as client:
-            await client.register_bot(
-                settings.token(), first_name="渝事好商量", username="yushi_demo_bot"
-            )
+            await register_demo_bot(client, settings)
             clock = ShiftedClock()
-            settings = settings.model_copy(update={"admin_ids": frozenset({ADMIN})})
             runtime = await Runtime.open(settings, clock)
             try:
                 runtime.start()
-                await _make_member(client, runtime, pace)
+                await make_member(client, runtime, pace)
                 await client.create_user(RESIDENT, first_name="王阿姨", language_code="zh-hans")
                 await _play(client, runtime, pace)
                 await _neighbours(client, runtime)
@@ -134,20 +145,29 @@ def _secret(token: str) -> object:
 async def _play(client: EmulatorClient, runtime: Runtime, pace: float) -> None:
     opinion = "凯旋路晚上停车太乱了，车都停到消防通道上，老人出门都不方便"
 
-    async def suggested() -> int:
+    async def likeliest() -> int:
+        """The first button of the bot's question: its likeliest answer (the card's 提交)."""
         last = await client.last_bot_message(RESIDENT)
-        assert last is not None
-        button = next(b for row in last.buttons for b in row if b.text.startswith("👉"))
+        assert last is not None and last.buttons
+        button = last.buttons[0][0]
         await client.press(RESIDENT, last.message_id, callback_data=button.callback_data)
         return 0
+
+    async def receipt() -> bool:
+        last = await client.last_bot_message(RESIDENT)
+        return last is not None and (last.text or "").startswith("✅ 已收到")
 
     await _exchange(client, runtime, "/start", lambda: client.start(RESIDENT), pace)
     await _exchange(
         client, runtime, "presses [✅ 同意]", lambda: client.press_button(RESIDENT, "✅ 同意"), pace
     )
     await _exchange(client, runtime, opinion, lambda: client.send_text(RESIDENT, opinion), pace)
-    await _exchange(client, runtime, "presses the suggested sub-district", suggested, pace)
-    await _exchange(client, runtime, "presses the suggested topic", suggested, pace)
+    # The bot asks only what it could not tell (here the place: 凯旋路 crosses sub-districts),
+    # showing what it did (the topic); the first button is its likeliest answer.
+    for _ in range(3):
+        if await receipt():
+            break
+        await _exchange(client, runtime, "presses the first (likeliest) answer", likeliest, pace)
     await _exchange(client, runtime, "/my", lambda: client.send_command(RESIDENT, "my"), pace)
 
 
@@ -158,7 +178,7 @@ async def _show(client: EmulatorClient, chat_id: int, before: int, who: str) -> 
             _show_bot(message)
 
 
-async def _make_member(client: EmulatorClient, runtime: Runtime, pace: float) -> None:
+async def make_member(client: EmulatorClient, runtime: Runtime, pace: float) -> None:
     """The office's admin makes a committee member of 南纪门 and 解放碑."""
     print("\n── An admin of the CPPCC office makes a committee member ──")
     await client.create_user(ADMIN, first_name="区政协办公室")
@@ -193,11 +213,13 @@ async def _neighbours(client: EmulatorClient, runtime: Runtime) -> None:
                 await client.send_text(user, text)
             await client.wait_for_bot_activity(user, after=before, timeout=15)
             await _settled(runtime)
-        for prefix in (("👉", "🤷"), ("",)):  # the suggested sub-district, then the topic
+        for _ in range(3):  # the likeliest answer to each question, to the receipt
             last = await client.last_bot_message(user)
             assert last is not None
+            if (last.text or "").startswith("✅ 已收到"):
+                break
             buttons = [b for row in last.buttons for b in row if b.callback_data]
-            button = next((b for b in buttons if b.text.startswith(prefix)), buttons[0])
+            button = buttons[0]
             before = await client.cursor()
             await client.press(user, last.message_id, callback_data=button.callback_data)
             await client.wait_for_bot_activity(user, after=before, timeout=15)

@@ -76,6 +76,7 @@ FORBIDDEN = {
         "bot.assembly",
         "bot.cli",
         "bot.demo",
+        "bot.demo_web",
         "bot.config",
         "bot.deps",
         "storage",
@@ -89,6 +90,7 @@ FORBIDDEN = {
         "bot.assembly",
         "bot.cli",
         "bot.demo",
+        "bot.demo_web",
         "bot.config",
         "bot.deps",
         "storage",
@@ -101,10 +103,19 @@ FORBIDDEN = {
         "bot.assembly",
         "bot.cli",
         "bot.demo",
+        "bot.demo_web",
         "tgemu",
     ),
-    "bot.telegram": ("bot.features", "bot.app", "bot.assembly", "bot.cli", "bot.demo", "tgemu"),
-    "bot.features": ("bot.app", "bot.assembly", "bot.cli", "bot.demo", "tgemu"),
+    "bot.telegram": (
+        "bot.features",
+        "bot.app",
+        "bot.assembly",
+        "bot.cli",
+        "bot.demo",
+        "bot.demo_web",
+        "tgemu",
+    ),
+    "bot.features": ("bot.app", "bot.assembly", "bot.cli", "bot.demo", "bot.demo_web", "tgemu"),
 }
 
 
@@ -119,13 +130,13 @@ def test_nothing_imports_upwards(module: str) -> None:
 
 def test_the_product_does_not_import_the_emulator_except_the_demo() -> None:
     for module, path in MODULES.items():
-        if module.startswith("bot") and module not in ("bot.demo", "bot.cli"):
+        if module.startswith("bot") and module not in ("bot.demo", "bot.demo_web", "bot.cli"):
             assert not any(
                 t.startswith("tgemu") for t in _imports(module, path, top_level_only=False)
             ), module
     # the CLI loads the demo and the emulator only when asked to
     assert not any(
-        t.startswith("tgemu") or t == "bot.demo"
+        t.startswith("tgemu") or t in ("bot.demo", "bot.demo_web")
         for t in _imports("bot.cli", MODULES["bot.cli"], top_level_only=True)
     )
 

@@ -18,7 +18,7 @@ Quick start (tests)::
 Bot API (``/bot<token>/<method>``, GET or POST; query, form, JSON or multipart): getMe,
 getUpdates, setWebhook, deleteWebhook, getWebhookInfo, logOut, close, setMyCommands,
 getMyCommands, deleteMyCommands, getChat, getFile, sendChatAction, answerCallbackQuery,
-sendMessage, sendPhoto, sendDocument, sendLocation, sendContact, editMessageText,
+sendMessage, sendPhoto, sendDocument, sendVoice, sendLocation, sendContact, editMessageText,
 editMessageCaption, editMessageReplyMarkup, deleteMessage.  Files: ``/file/bot<token>/<path>``.
 Any token matching ``^\\d+:[A-Za-z0-9_-]{20,}$`` is accepted (bot id = number before ``:``).
 
@@ -59,6 +59,8 @@ GET  /cursor, /stats, /timeline, /updates?bot_id
 GET|POST|DELETE /faults {method, count, chat_id, error_code, description, retry_after, delay}
 GET  /files/{file_id}                      raw bytes of any stored file
 =========================================  ==================================================
+
+A phone-chat page over the control API, to try a bot by hand: :mod:`tgemu.web`.
 
 Cursor: every user action and every bot-visible change bumps one global sequence number;
 actions return it (``Sent.cursor``) and waits take ``after=cursor``.  Without ``after``,

@@ -24,7 +24,8 @@ Users act (all return :class:`Sent` unless noted; keyword routing ``chat_id``, `
 ``send_photo(user_id, caption=None, width=1280, height=960, content=None)``,
 ``send_document(user_id, file_name=..., content=bytes|str, mime_type=None, caption=None)``,
 ``send_location(user_id, latitude, longitude)``, ``send_contact(user_id, phone, first_name)``,
-``send_sticker(user_id, emoji)``, ``send_voice(user_id, duration)``, ``send_video(...)``,
+``send_sticker(user_id, emoji)``, ``send_voice(user_id, data=None, duration=None,
+caption=None)`` (Ogg/Opus; silence by default), ``send_video(...)``,
 ``send_media(user_id, kind, **details)`` (audio, video_note, animation, venue, dice, poll),
 ``edit_text(user_id, message_id, text)``, ``edit_caption(user_id, message_id, caption)``,
 ``press(user_id, message_id, callback_data=None, text=None) -> Pressed``,
@@ -41,7 +42,8 @@ Observe: ``messages(chat_id, include_deleted=True) -> list[ChatMessage]``,
 ``wait_until_confirmed(timeout=5.0)``, ``wait_until_idle(timeout=10.0, quiet=0.2)``
 (both for the client's ``bot_id`` when set, else all bots),
 ``stats() -> Stats``, ``timeline() -> Timeline`` (``.reply_latencies()``),
-``pending_updates() -> list[dict]``, ``file_content(file_id) -> bytes``.
+``pending_updates() -> list[dict]``, ``file_content(file_id) -> bytes``,
+``file_download(file_id) -> tuple[bytes, str]`` (with its MIME type).
 
 Faults: ``inject_fault(method, error_code=None, description=None, retry_after=None,
 delay=0.0, count=1, chat_id=None) -> FaultInfo``, ``faults()``, ``clear_faults()``.
@@ -205,10 +207,15 @@ class EmulatorClient(UserActions):
         return result
 
     async def file_content(self, file_id: str) -> bytes:
+        return (await self.file_download(file_id))[0]
+
+    async def file_download(self, file_id: str) -> tuple[bytes, str]:
+        """A stored file's bytes and MIME type (what the file URL would serve)."""
         response = await self._http.get(f"/files/{file_id}")
         if response.status_code != 200:
             raise EmulatorError(f"unknown file {file_id}", response.status_code)
-        return response.content
+        media_type = response.headers.get("content-type", "application/octet-stream")
+        return response.content, media_type
 
     # ------------------------------------------------------------------ faults
 

@@ -71,6 +71,23 @@ class EmuBot:
             raw=data,
         )
 
+    def commands_for(self, chat_id: int, language_code: str | None = None) -> list[JSONDict]:
+        """The command menu a user sees in a private chat, resolved as Telegram does: this
+        chat's scope, then all private chats, then default; each first in the user's
+        language (its first two letters), then for all languages."""
+        language = (language_code or "")[:2].lower()
+        scopes = (
+            {"type": "chat", "chat_id": chat_id},
+            {"type": "all_private_chats"},
+            {"type": "default"},
+        )
+        for scope in scopes:
+            for code in dict.fromkeys((language, "")):
+                for item in self.commands:
+                    if item["scope"] == scope and item["language_code"] == code:
+                        return list(item["commands"])
+        return []
+
 
 @dataclass(frozen=True)
 class EmuChat:
@@ -158,6 +175,7 @@ class FileRef:
     mime_type: str | None = None
     width: int | None = None
     height: int | None = None
+    duration: int | None = None  # voice, audio and video, in seconds
 
     @classmethod
     def from_json(cls, data: JSONDict) -> FileRef:
@@ -169,6 +187,7 @@ class FileRef:
             data.get("mime_type"),
             data.get("width"),
             data.get("height"),
+            data.get("duration"),
         )
 
 
@@ -180,7 +199,7 @@ class ChatMessage:
     chat_id: int
     outgoing: bool  # True: sent by the bot
     sender_id: int
-    kind: str  # text, photo, document, location, service, ...
+    kind: str  # text, photo, document, voice, location, service, ...
     date: int
     sent_at: float
     cursor: int  # state cursor of the last change (creation, edit or deletion)
@@ -192,6 +211,7 @@ class ChatMessage:
     buttons: list[list[Button]]
     document: FileRef | None
     photo: list[FileRef]
+    voice: FileRef | None
     edited: bool
     edits: list[JSONDict]  # previous versions, oldest first
     deleted: bool
@@ -206,6 +226,7 @@ class ChatMessage:
             for row in (markup or {}).get("inline_keyboard", [])
         ]
         document = payload.get("document")
+        voice = payload.get("voice")
         return cls(
             message_id=view["message_id"],
             chat_id=view["chat_id"],
@@ -223,6 +244,7 @@ class ChatMessage:
             buttons=buttons,
             document=FileRef.from_json(document) if document else None,
             photo=[FileRef.from_json(size) for size in payload.get("photo", [])],
+            voice=FileRef.from_json(voice) if voice else None,
             edited=view["edited"],
             edits=view["edits"],
             deleted=view["deleted"],

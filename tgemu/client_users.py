@@ -110,8 +110,24 @@ class UserActions(ClientCore):
     async def send_sticker(self, user_id: int, emoji: str = "👍", **kwargs: Any) -> Sent:
         return await self.send(user_id, sticker={"emoji": emoji}, **kwargs)
 
-    async def send_voice(self, user_id: int, duration: int = 3, **kwargs: Any) -> Sent:
-        return await self.send(user_id, voice={"duration": duration}, **kwargs)
+    async def send_voice(
+        self,
+        user_id: int,
+        data: bytes | None = None,
+        *,
+        duration: int | None = None,
+        caption: str | None = None,
+        **kwargs: Any,
+    ) -> Sent:
+        """A voice note: ``data`` (Ogg/Opus from a phone, say; its length is read from it
+        unless ``duration`` is given) or, without it, ``duration`` (3) seconds of silence
+        that really plays (see :func:`tgemu.oggopus.silent_voice`)."""
+        voice: JSONDict = {}
+        if data is not None:
+            voice["content_b64"] = base64.b64encode(data).decode()
+        if duration is not None:
+            voice["duration"] = duration
+        return await self.send(user_id, voice=voice or True, caption=caption, **kwargs)
 
     async def send_video(self, user_id: int, duration: int = 10, **kwargs: Any) -> Sent:
         return await self.send(user_id, video={"duration": duration}, **kwargs)

@@ -1,9 +1,12 @@
-"""In-memory file storage: file_id / file_unique_id generation, getFile paths, image sniffing.
+"""In-memory file storage: file_id / file_unique_id generation, getFile paths, image and
+audio sniffing.
 
 Photos uploaded by a bot must really be images (PNG, JPEG, GIF, WebP or BMP headers are
 sniffed for their size), otherwise the emulator answers ``IMAGE_PROCESS_FAILED`` like
 Telegram.  Photos sent by simulated users get generated fake JPEG bytes (a valid header with
-the right dimensions, not a decodable picture) unless the test supplies real bytes.
+the right dimensions, not a decodable picture) unless the test supplies real bytes.  Voice
+notes are sniffed too (:func:`voice_mime`): Telegram plays only Ogg/Opus, MP3 and M4A as
+voice and delivers anything else as a document.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import secrets
 import struct
 from dataclasses import dataclass
 from typing import Any
+
+from .oggopus import ogg_opus_duration
 
 JSONDict = dict[str, Any]
 
@@ -51,6 +56,7 @@ class StoredFile:
     width: int | None = None
     height: int | None = None
     file_path: str | None = None
+    duration: int | None = None  # seconds, for voice and other audio/video
 
     @property
     def file_size(self) -> int:
@@ -80,11 +86,14 @@ class FileStore:
         mime_type: str | None = None,
         width: int | None = None,
         height: int | None = None,
+        duration: int | None = None,
     ) -> StoredFile:
         raw_id = _ID_PREFIX.get(kind, b"\x05\x00") + b"\x00\x00" + secrets.token_bytes(30)
         file_id = "Ag" + base64.urlsafe_b64encode(raw_id).decode().rstrip("=")
         unique = "AQAD" + base64.urlsafe_b64encode(secrets.token_bytes(9)).decode().rstrip("=")
-        stored = StoredFile(file_id, unique, kind, content, file_name, mime_type, width, height)
+        stored = StoredFile(
+            file_id, unique, kind, content, file_name, mime_type, width, height, duration=duration
+        )
         self.by_id[file_id] = stored
         return stored
 
@@ -129,6 +138,23 @@ def guess_mime(file_name: str | None, declared: str | None) -> str:
         if guessed:
             return guessed
     return declared or "application/octet-stream"
+
+
+def voice_mime(data: bytes) -> str | None:
+    """The MIME type Telegram gives a voice note (Ogg/Opus, MP3 or M4A), else None."""
+    if ogg_opus_duration(data) is not None:
+        return "audio/ogg"
+    if data.startswith(b"ID3") or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        return "audio/mpeg"
+    if data[4:8] == b"ftyp" and data[8:12] in (b"M4A ", b"M4B "):
+        return "audio/mp4"
+    return None
+
+
+def voice_seconds(data: bytes) -> int | None:
+    """Whole seconds (rounded) of an Ogg/Opus voice note; None for other formats."""
+    seconds = ogg_opus_duration(data)
+    return None if seconds is None else int(seconds + 0.5)
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:

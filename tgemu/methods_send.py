@@ -19,7 +19,7 @@ from typing import Any
 
 from .access import ADMIN_STATUSES, chat_for_bot
 from .errors import MESSAGE_NOT_MODIFIED, ApiError, bad_request, too_many_requests
-from .files import StoredFile, guess_mime, image_size
+from .files import StoredFile, guess_mime, image_size, voice_mime, voice_seconds
 from .formatting import CAPTION_LIMIT, TEXT_LIMIT, check_length, format_text
 from .markup import parse_reply_markup
 from .methods_common import CallContext, Handler
@@ -201,6 +201,16 @@ async def send_photo(ctx: CallContext) -> JSONDict:
     return _deliver(ctx, "photo", build)
 
 
+def _document_json(stored: StoredFile) -> JSONDict:
+    document: JSONDict = {}
+    if stored.file_name:
+        document["file_name"] = stored.file_name
+    if stored.mime_type:
+        document["mime_type"] = stored.mime_type
+    document.update(stored.base_json())
+    return document
+
+
 async def send_document(ctx: CallContext) -> JSONDict:
     source = _input_source(ctx, "document", "there is no document in the request")
     caption = _caption(ctx)
@@ -215,15 +225,42 @@ async def send_document(ctx: CallContext) -> JSONDict:
             )
         else:
             stored = resolved
-        document: JSONDict = {}
-        if stored.file_name:
-            document["file_name"] = stored.file_name
-        if stored.mime_type:
-            document["mime_type"] = stored.mime_type
-        document.update(stored.base_json())
-        return {"document": document, **caption}, [stored.file_id]
+        return {"document": _document_json(stored), **caption}, [stored.file_id]
 
     return _deliver(ctx, "document", build)
+
+
+async def send_voice(ctx: CallContext) -> JSONDict:
+    source = _input_source(ctx, "voice", "there is no voice in the request")
+    caption = _caption(ctx)
+    # Telegram plays Ogg/Opus, MP3 and M4A as voice; any other upload arrives as a document.
+    as_document = isinstance(source, UploadedFile) and voice_mime(source.content) is None
+
+    def build() -> tuple[JSONDict, list[str]]:
+        resolved = _resolve_source(ctx, source, "voice")
+        files = ctx.state.files
+        if isinstance(resolved, UploadedFile):
+            content = resolved.content
+            if as_document:
+                name = resolved.filename or "voice"
+                mime = guess_mime(name, resolved.content_type)
+                stored = files.add("document", content, file_name=name, mime_type=mime)
+                return {"document": _document_json(stored), **caption}, [stored.file_id]
+            duration = ctx.params.get_int("duration", lo=0) or voice_seconds(content) or 0
+            stored = files.add("voice", content, mime_type=voice_mime(content), duration=duration)
+        else:
+            stored = resolved  # a file_id keeps the length it was stored with
+        voice: JSONDict = {
+            "file_id": stored.file_id,
+            "file_unique_id": stored.file_unique_id,
+            "duration": stored.duration or 0,
+        }
+        if stored.mime_type:
+            voice["mime_type"] = stored.mime_type
+        voice["file_size"] = stored.file_size
+        return {"voice": voice, **caption}, [stored.file_id]
+
+    return _deliver(ctx, "document" if as_document else "voice", build)
 
 
 async def send_location(ctx: CallContext) -> JSONDict:
@@ -364,6 +401,7 @@ HANDLERS: dict[str, Handler] = {
     "sendMessage": send_message,
     "sendPhoto": send_photo,
     "sendDocument": send_document,
+    "sendVoice": send_voice,
     "sendLocation": send_location,
     "sendContact": send_contact,
     "editMessageText": edit_message_text,

@@ -20,7 +20,7 @@ from .state import EmulatorState
 from .support import EmulatorConfig, make_token
 
 
-def _bind(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int) -> socket.socket:
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted sockets only when the
     # proto says TCP; without it every answer waits ~40 ms for Nagle and delayed ACKs.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -102,7 +102,7 @@ class EmulatorServer:
         if self._thread is not None:
             raise RuntimeError("already started")
         self.state.notifier.closed = False
-        sock = _bind(self.host, self.requested_port)
+        sock = bind_socket(self.host, self.requested_port)
         self.port = sock.getsockname()[1]
         server = _Server(self.state, self.log_level)
         self._server = server
@@ -165,7 +165,7 @@ class EmulatorServer:
 
 def serve(host: str = "127.0.0.1", port: int = 8081) -> None:
     """Runs the emulator in the foreground until interrupted (Ctrl-C)."""
-    sock = _bind(host, port)
+    sock = bind_socket(host, port)
     url = f"http://{host}:{sock.getsockname()[1]}"
     server = _Server(EmulatorState(), "warning")
 

@@ -7,7 +7,8 @@ optional details, ``true`` meaning "all defaults":
 ``text``        string; entities auto-detected unless ``entities`` is given
 ``photo``       {width=1280, height=960, content_b64}; + top-level ``caption``
 ``document``    {file_name="document.pdf", mime_type, content_b64 | content_text}
-``voice``       {duration=3, mime_type="audio/ogg", content_b64}
+``voice``       {duration, mime_type="audio/ogg", content_b64}: default a silent Ogg/Opus
+                file of ``duration`` (3) s; with content, duration defaults to its length
 ``audio``       {duration=180, performer, title, file_name="audio.mp3", mime_type}
 ``video``       {duration=10, width=1280, height=720, file_name, mime_type}
 ``video_note``  {duration=5, length=240}
@@ -29,8 +30,9 @@ from typing import Any
 
 from .entities import utf16_len
 from .errors import ControlError
-from .files import FileStore, fake_jpeg, guess_mime, image_size
+from .files import FileStore, fake_jpeg, guess_mime, image_size, voice_seconds
 from .formatting import CAPTION_LIMIT, TEXT_LIMIT, detect_entities
+from .oggopus import silent_voice
 
 JSONDict = dict[str, Any]
 
@@ -165,7 +167,7 @@ def _media(
 ) -> tuple[str, JSONDict, list[str]]:
     defaults: dict[str, tuple[str | None, str, bytes]] = {
         "document": ("document.pdf", "application/pdf", b"%PDF-1.4\n% emulator document\n"),
-        "voice": (None, "audio/ogg", b"OggS" + secrets.token_bytes(2000)),
+        "voice": (None, "audio/ogg", b""),  # made to measure below
         "audio": ("audio.mp3", "audio/mpeg", b"ID3" + secrets.token_bytes(4000)),
         "video": (
             "video.mp4",
@@ -181,13 +183,28 @@ def _media(
     mime = guess_mime(name, details.get("mime_type") or default_mime)
     width = details.get("width")
     height = details.get("height")
+    default_duration = {"voice": 3, "audio": 180, "video": 10, "video_note": 5}.get(kind, 3)
+    raw_duration = details.get("duration")
+    try:
+        duration = default_duration if raw_duration is None else max(0, int(raw_duration))
+    except (TypeError, ValueError) as exc:
+        raise ControlError("duration must be a whole number of seconds") from exc
+    data = _content_bytes(details, default_bytes)
+    if kind == "voice":
+        # A voice note plays: silence of the asked length, or the given file's own length.
+        given = details.get("content_b64") is not None or details.get("content_text") is not None
+        if not given:
+            data = silent_voice(duration)
+        elif raw_duration is None:
+            duration = voice_seconds(data) or default_duration
     stored = files.add(
         kind,
-        _content_bytes(details, default_bytes),
+        data,
         file_name=name,
         mime_type=mime,
         width=width,
         height=height,
+        duration=None if kind in ("document", "sticker") else duration,
     )
     media: JSONDict = {}
     if kind == "sticker":
@@ -208,8 +225,7 @@ def _media(
         if kind == "video_note":
             media["length"] = int(details.get("length", 240))
         if kind != "document":
-            default_duration = {"voice": 3, "audio": 180, "video": 10, "video_note": 5}
-            media["duration"] = int(details.get("duration", default_duration.get(kind, 3)))
+            media["duration"] = duration
         if kind == "audio":
             for key in ("performer", "title"):
                 if details.get(key):
