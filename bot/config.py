@@ -55,8 +55,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     """Python logging level name."""
 
-    opinion_max_chars: int = Field(default=2000, ge=50, le=3500)
-    """Longest opinion text accepted, in characters (stays under Telegram's 4096 when quoted)."""
+    opinion_max_chars: int = Field(default=12000, ge=50, le=20000)
+    """Longest opinion text accepted, in characters: a text the client split into several
+    of Telegram's 4096-character messages is kept whole, as one opinion."""
+
+    response_days: int = Field(default=7, ge=1, le=90)
+    """The follow-up time residents are told to expect (the receipt, "how long?")."""
 
     opinions_per_hour: int = Field(default=10, ge=1, le=1000)
     """How many opinions one resident may send within an hour before being slowed down."""
@@ -70,6 +74,10 @@ class Settings(BaseSettings):
 
     privacy_contact: str = "渝中区政协办公室 023-63891234"
     """Contact shown in the privacy notice."""
+
+    office_phone: str = Field(default="023-63891234", pattern=r"^\+?[0-9][0-9 ()-]{2,30}$")
+    """Phone number where residents reach a person at the office (told in /help, to those
+    who decline the privacy notice, and wherever the bot cannot help)."""
 
     retention_days: int = Field(default=730, ge=30)
     """How long opinions are kept, stated in the privacy notice."""

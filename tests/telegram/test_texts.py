@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,35 @@ def test_a_catalogue_file_needs_both_languages_for_every_key(tmp_path: Path) -> 
     broken.write_text('[hello]\nzh = "您好"\nen = ""\n', encoding="utf-8")
     with pytest.raises(ValueError, match="non-empty"):
         Texts.from_toml("broken", broken)
+
+
+#: Catalogues whose English is checked for Chinese left untranslated.
+ENGLISH_CHECKED = (
+    "consent",
+    "account",
+    "groups",
+    "fallbacks",
+    "intake",
+    "digests",
+    "staff",
+    "moderation",
+)
+#: Chinese an English text may keep: the platform's name (explained in English where it
+#: first appears), and the language labels that name each language in itself.
+KEPT_IN_ENGLISH = ("渝事好商量", "中文", "请选择语言", "切换语言")
+HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@pytest.mark.parametrize("catalogue", ENGLISH_CHECKED)
+def test_english_texts_leave_no_chinese_untranslated(catalogue: str) -> None:
+    texts = next(t for t in Texts.every if t.name == catalogue)
+    for key, (_, en) in texts.entries.items():
+        rest = en
+        for kept in KEPT_IN_ENGLISH:
+            rest = rest.replace(kept, "")
+        assert not HAN.search(rest), (catalogue, key, en)
+
+
+def test_the_platform_name_is_explained_in_english_on_the_first_screen() -> None:
+    consent = next(t for t in Texts.every if t.name == "consent")
+    assert "渝事好商量 (“let's talk it over”)" in consent.template("en", "short_notice")

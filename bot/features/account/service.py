@@ -1,16 +1,17 @@
-"""A resident's own data and standing: export, erasure, whether they blocked the bot."""
+"""A resident's own data and standing: what is held (summary and export), erasure, whether
+they blocked the bot."""
 
 from __future__ import annotations
 
 from dataclasses import KW_ONLY, dataclass
-from datetime import datetime, timedelta
-from typing import Any, Self
+from datetime import datetime, timedelta, tzinfo
+from typing import Any, Literal, Self
 
 from bot.domain import reference_number
 from bot.domain.clock import Clock
-from bot.features.consent.service import CONSENT_VERSION
+from bot.features.consent.service import CONSENT_VERSION, DRAFT_DAYS
 from bot.telegram.work import Work
-from storage.records import ResidentRecord
+from storage.records import DraftRecord, OpinionRecord, ResidentRecord
 from storage.repositories import (
     DraftRepository,
     InboxRepository,
@@ -19,8 +20,40 @@ from storage.repositories import (
     ResidentRepository,
 )
 
-#: A draft left this long without a word is abandoned.
-DRAFT_DAYS = 30
+#: What a press on an erase prompt comes to (see `erase_decision`).
+EraseDecision = Literal["erase", "keep", "gone", "stale"]
+
+
+def erase_decision(
+    answer: Literal["yes", "no"], shown_for: int | None, resident: ResidentRecord | None
+) -> EraseDecision:
+    """What a press on an erase prompt does, decided by the state at press time.
+
+    `shown_for` is the account the prompt was shown to (None on a keep button of an older
+    version, which named none). Nobody held any more: "gone", whichever prompt is pressed,
+    so a 取消 after an erasure never claims that nothing was erased. A prompt shown to an
+    earlier account (erased, then 同意 again): "stale", so it cannot touch the new one.
+    """
+    if resident is None:
+        return "gone"
+    if shown_for is not None and shown_for != resident.id:
+        return "stale"
+    return "erase" if answer == "yes" else "keep"
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """Everything held about one resident, newest opinion first."""
+
+    resident: ResidentRecord
+    opinions: list[OpinionRecord]
+    draft: DraftRecord | None
+
+    def oldest_expiry(self, retention_days: int) -> datetime | None:
+        """When the content of the oldest opinion is wiped (None without opinions)."""
+        if not self.opinions:
+            return None
+        return min(op.created_at for op in self.opinions) + timedelta(days=retention_days)
 
 
 @dataclass(frozen=True)
@@ -76,20 +109,31 @@ class AccountService:
         await self.residents.delete(resident.id)  # the draft goes with it (cascade)
         return count
 
-    async def export(self, resident: ResidentRecord) -> dict[str, Any]:
-        """Everything held about one resident, in plain JSON types."""
+    async def holdings(self, resident: ResidentRecord) -> Holdings:
         opinions = await self.opinions.for_resident(resident.id)
-        draft = await self.drafts.open_for(resident.id)
+        return Holdings(resident, opinions, await self.drafts.open_for(resident.id))
+
+    def export(self, held: Holdings, tz: tzinfo) -> dict[str, Any]:
+        """Everything held about one resident, in plain JSON types; times in `tz` (the
+        times people are shown), with their offset."""
+
+        def when(moment: datetime | None) -> str | None:
+            return moment.astimezone(tz).isoformat() if moment is not None else None
+
+        resident, draft = held.resident, held.draft
         return {
-            "generated_at": self.clock.now().isoformat(),
+            "generated_at": when(self.clock.now()),
+            "timezone": str(tz),
             "notice_version": self.notice_version,
+            "retention_days": self.retention_days,
+            "draft_days": DRAFT_DAYS,
             "resident": {
                 "telegram_user_id": resident.telegram_id,
                 "pseudonym_shown_to_members": resident.pseudonym,
                 "language": resident.lang,
-                "consented_at": resident.consented_at.isoformat(),
+                "consented_at": when(resident.consented_at),
                 "consent_version": resident.consent_version,
-                "blocked_bot_at": resident.blocked_at.isoformat() if resident.blocked_at else None,
+                "blocked_bot_at": when(resident.blocked_at),
             },
             "draft": None
             if draft is None
@@ -97,8 +141,9 @@ class AccountService:
                 "stage": draft.stage,
                 "text": draft.text,
                 "photo_file_ids": list(draft.photo_file_ids),
+                "voice_file_ids": list(draft.voice_file_ids),
                 "location": [draft.latitude, draft.longitude] if draft.has_location else None,
-                "created_at": draft.created_at.isoformat(),
+                "created_at": when(draft.created_at),
             },
             "opinions": [
                 {
@@ -108,13 +153,16 @@ class AccountService:
                     "category": op.category,
                     "status": op.status,
                     "photo_file_ids": list(op.photo_file_ids),
+                    "voice_file_ids": list(op.voice_file_ids),
                     "location": [op.latitude, op.longitude] if op.latitude is not None else None,
-                    "created_at": op.created_at.isoformat(),
+                    "created_at": when(op.created_at),
+                    "content_wiped_after": when(
+                        op.created_at + timedelta(days=self.retention_days)
+                    ),
                     "revisions": [
-                        {"text": r.text, "created_at": r.created_at.isoformat()}
-                        for r in op.revisions
+                        {"text": r.text, "created_at": when(r.created_at)} for r in op.revisions
                     ],
                 }
-                for op in opinions
+                for op in held.opinions
             ],
         }

@@ -12,6 +12,9 @@ from storage.repositories import ResidentRepository
 
 #: The version of the privacy notice a consent refers to; /mydata shows it.
 CONSENT_VERSION = "2026-11"
+#: A draft left this long without a word is abandoned: the notice promises it, the account
+#: feature's retention job keeps the promise.
+DRAFT_DAYS = 30
 
 
 @dataclass

@@ -11,5 +11,5 @@ __all__ = ["register"]
 def register(features: Features) -> None:
     features.add(MessageHandler(PRIVATE & NEW & filters.COMMAND, handlers.unknown_command))
     features.add(CallbackQueryHandler(handlers.stale_button))
-    # Stickers, voice, video, files, contacts, and whatever Telegram adds next.
+    # Stickers, video, files, contacts, and whatever Telegram adds next (intake takes voice).
     features.add(MessageHandler(PRIVATE & NEW, handlers.unsupported))

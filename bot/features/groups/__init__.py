@@ -1,5 +1,6 @@
-"""Groups and channels: nothing there is taken as an opinion, and the bot says so once per
-chat. Blocking and unblocking the bot (my_chat_member) is recorded here too."""
+"""Groups and channels: nothing there is taken as an opinion. A group is told so once; a
+channel is never written to (a post there reaches every subscriber). Blocking and
+unblocking the bot (my_chat_member) is recorded here too."""
 
 from telegram.ext import ChatMemberHandler, MessageHandler, filters
 

@@ -1,8 +1,10 @@
-"""Groups and channels (nothing is taken there), and people blocking or unblocking the bot."""
+"""Groups and channels (nothing is taken there; a channel is never written to), and people
+blocking or unblocking the bot."""
 
 from __future__ import annotations
 
 from telegram import ChatMember, Update
+from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
 from bot.features.account import AccountService
@@ -14,7 +16,7 @@ from storage.repositories import GroupChatRepository
 
 
 async def _group_notice_once(update: Update, ctx: BotContext, chat_id: int, kind: str) -> None:
-    """Point a group or channel to the private chat, the first time only."""
+    """Point a group to the private chat, the first time only (never a channel)."""
     if not await ctx.work.repo(GroupChatRepository).first_notice(chat_id, kind, ctx.work.now()):
         ctx.done("group_ignored")
         return
@@ -29,13 +31,16 @@ async def _group_notice_once(update: Update, ctx: BotContext, chat_id: int, kind
 
 
 async def not_private(update: Update, ctx: BotContext) -> None:
-    """Groups and channels: nothing is taken as an opinion; say so once per chat.
+    """Groups and channels: nothing is taken as an opinion. A group is told so once; a
+    channel never hears from the bot (whatever it posted would reach every subscriber).
 
     In privacy mode a bot sees only commands, mentions and replies in groups, so this mostly
     runs on those; joining a group (membership_changed) says it first.
     """
     chat = update.effective_chat
-    if chat is not None:
+    if chat is not None and chat.type == ChatType.CHANNEL:
+        ctx.done("channel_ignored")
+    elif chat is not None:
         await _group_notice_once(update, ctx, chat.id, chat.type)
     raise ApplicationHandlerStop
 
@@ -49,7 +54,7 @@ async def membership_changed(update: Update, ctx: BotContext) -> None:
     if change.chat.type != "private":
         if (
             status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR)
-            and change.chat.type != "channel"
+            and change.chat.type != ChatType.CHANNEL
         ):
             await _group_notice_once(update, ctx, change.chat.id, change.chat.type)
         else:
