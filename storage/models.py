@@ -141,6 +141,15 @@ class Draft(Base):
     subdistrict: Mapped[str | None] = mapped_column(String(16))
     subdistrict_unsure: Mapped[bool] = mapped_column(default=False)
     suggested_category: Mapped[str | None] = mapped_column(String(32))
+    #: The topic shown on the confirmation card (suggested, or changed by the resident).
+    category: Mapped[str | None] = mapped_column(String(32))
+    voice_file_ids: Mapped[list[Any]] = mapped_column(default=list)
+    #: The text came forwarded from someone else: asked whose problem it is before anything.
+    forwarded: Mapped[bool] = mapped_column(default=False)
+    #: Questions are numbered; every button carries the number, so only the live one acts.
+    question_seq: Mapped[int] = mapped_column(default=0)
+    #: The outbox row of the live question: removed (or never sent) once superseded.
+    question_outbox_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -164,6 +173,7 @@ class Opinion(Base):
     text: Mapped[str | None] = mapped_column(Text)
     source_message_ids: Mapped[list[Any]] = mapped_column(default=list)
     photo_file_ids: Mapped[list[Any]] = mapped_column(default=list)
+    voice_file_ids: Mapped[list[Any]] = mapped_column(default=list)
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     subdistrict: Mapped[str | None] = mapped_column(String(16), index=True)

@@ -41,6 +41,12 @@ class DraftRecord:
     subdistrict_unsure: bool
     suggested_category: str | None
     created_at: datetime
+    category: str | None = None  # the topic on the confirmation card
+    voice_file_ids: tuple[str, ...] = ()
+    forwarded: bool = False
+    question_seq: int = 0
+    question_outbox_id: int | None = None
+    updated_at: datetime | None = None
 
     @property
     def text(self) -> str:
@@ -62,6 +68,7 @@ class OpinionRecord:
     created_at: datetime
     source_message_ids: tuple[int, ...] = ()
     photo_file_ids: tuple[str, ...] = ()
+    voice_file_ids: tuple[str, ...] = ()
     latitude: float | None = None
     longitude: float | None = None
     suggested_subdistrict: str | None = None

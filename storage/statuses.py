@@ -43,6 +43,11 @@ class DraftStage(StrEnum):
     NEED_TEXT = "need_text"  # a photo or a pin came first: the words are still missing
     SUBDISTRICT = "subdistrict"  # waiting for the sub-district to be confirmed
     CATEGORY = "category"  # waiting for the topic; the next answer submits it
+    CONFIRM = "confirm"  # the card: text, sub-district and topic shown; one tap submits
+    UNCLEAR = "unclear"  # "is this something to raise?": the text is kept until answered
+    OUTSIDE = "outside"  # the problem seems outside the district: submit anyway?
+    SPLIT = "split"  # two problems in one message: two opinions?
+    OWN = "own"  # a forwarded text: the resident's own problem?
 
 
 class Role(StrEnum):

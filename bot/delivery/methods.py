@@ -22,13 +22,21 @@ EDIT_MESSAGE_TEXT = "editMessageText"
 ANSWER_CALLBACK_QUERY = "answerCallbackQuery"
 SEND_DOCUMENT = "sendDocument"
 SEND_PHOTO = "sendPhoto"
+SEND_VOICE = "sendVoice"
+EDIT_MESSAGE_REPLY_MARKUP = "editMessageReplyMarkup"
 SET_MY_COMMANDS = "setMyCommands"
 DELETE_MY_COMMANDS = "deleteMyCommands"
 
 #: Calls that change nothing when repeated (an edit to the same text, an answer): the sender
 #: may repeat them when it cannot know whether they arrived. New messages are not among them.
 IDEMPOTENT = frozenset(
-    {EDIT_MESSAGE_TEXT, ANSWER_CALLBACK_QUERY, SET_MY_COMMANDS, DELETE_MY_COMMANDS}
+    {
+        EDIT_MESSAGE_TEXT,
+        EDIT_MESSAGE_REPLY_MARKUP,
+        ANSWER_CALLBACK_QUERY,
+        SET_MY_COMMANDS,
+        DELETE_MY_COMMANDS,
+    }
 )
 
 
@@ -72,6 +80,15 @@ async def _edit_message_text(bot: Bot, row: OutboxRecord) -> object:
     )
 
 
+@method(EDIT_MESSAGE_REPLY_MARKUP)
+async def _edit_message_reply_markup(bot: Bot, row: OutboxRecord) -> object:
+    """A superseded question loses its buttons (the text stays, so the chat still reads)."""
+    p = row.payload
+    return await bot.edit_message_reply_markup(
+        chat_id=row.chat_id, message_id=p["message_id"], reply_markup=_markup(bot, p)
+    )
+
+
 @method(ANSWER_CALLBACK_QUERY)
 async def _answer_callback_query(bot: Bot, row: OutboxRecord) -> object:
     p = row.payload
@@ -95,6 +112,15 @@ async def _send_photo(bot: Bot, row: OutboxRecord) -> object:
     photo: str | InputFile = p["file_id"] if "file_id" in p else _file(row)
     return await bot.send_photo(
         row.chat_id, photo, caption=p.get("caption"), parse_mode=p.get("parse_mode")
+    )
+
+
+@method(SEND_VOICE)
+async def _send_voice(bot: Bot, row: OutboxRecord) -> object:
+    """A resident's voice message, sent again to a member by Telegram's file id."""
+    p = row.payload
+    return await bot.send_voice(
+        row.chat_id, p["file_id"], caption=p.get("caption"), parse_mode=p.get("parse_mode")
     )
 
 

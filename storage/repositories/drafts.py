@@ -27,6 +27,12 @@ def _record(row: Draft) -> DraftRecord:
         subdistrict_unsure=row.subdistrict_unsure,
         suggested_category=row.suggested_category,
         created_at=row.created_at,
+        category=row.category,
+        voice_file_ids=tuple(str(f) for f in row.voice_file_ids or ()),
+        forwarded=bool(row.forwarded),
+        question_seq=row.question_seq or 0,
+        question_outbox_id=row.question_outbox_id,
+        updated_at=row.updated_at,
     )
 
 
@@ -53,6 +59,8 @@ class DraftRepository:
         stage: str,
         parts: list[DraftPart] | tuple[DraftPart, ...] = (),
         photo_file_ids: list[str] | tuple[str, ...] = (),
+        voice_file_ids: list[str] | tuple[str, ...] = (),
+        forwarded: bool = False,
         latitude: float | None = None,
         longitude: float | None = None,
         suggested_subdistrict: str | None = None,
@@ -64,6 +72,9 @@ class DraftRepository:
             stage=stage,
             parts=_parts(parts),
             photo_file_ids=list(photo_file_ids),
+            voice_file_ids=list(voice_file_ids),
+            forwarded=forwarded,
+            question_seq=0,
             latitude=latitude,
             longitude=longitude,
             suggested_subdistrict=suggested_subdistrict,
@@ -91,6 +102,11 @@ class DraftRepository:
         row.subdistrict = draft.subdistrict
         row.subdistrict_unsure = draft.subdistrict_unsure
         row.suggested_category = draft.suggested_category
+        row.category = draft.category
+        row.voice_file_ids = list(draft.voice_file_ids)
+        row.forwarded = draft.forwarded
+        row.question_seq = draft.question_seq
+        row.question_outbox_id = draft.question_outbox_id
         row.updated_at = now
         await self.session.flush()
         return _record(row)

@@ -24,6 +24,7 @@ def _record(row: Opinion, revisions: tuple[RevisionRecord, ...] = ()) -> Opinion
         created_at=row.created_at,
         source_message_ids=tuple(int(m) for m in row.source_message_ids),
         photo_file_ids=tuple(str(f) for f in row.photo_file_ids),
+        voice_file_ids=tuple(str(f) for f in row.voice_file_ids or ()),
         latitude=row.latitude,
         longitude=row.longitude,
         suggested_subdistrict=row.suggested_subdistrict,
@@ -45,6 +46,7 @@ _ERASED: dict[str, object] = {
     "text": None,
     "source_message_ids": [],
     "photo_file_ids": [],
+    "voice_file_ids": [],
     "latitude": None,
     "longitude": None,
 }
@@ -62,6 +64,7 @@ class OpinionRepository:
             text=draft.text,
             source_message_ids=[p.message_id for p in draft.parts],
             photo_file_ids=list(draft.photo_file_ids),
+            voice_file_ids=list(draft.voice_file_ids),
             latitude=draft.latitude,
             longitude=draft.longitude,
             subdistrict=None if draft.subdistrict_unsure else draft.subdistrict,

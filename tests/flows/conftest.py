@@ -160,20 +160,51 @@ class Resident:
         await self.press("✅ 同意" if not self.lang.startswith("en") else "✅ Agree")
 
     async def submit(self, text: str) -> list[ChatMessage]:
-        """Write an opinion and accept the bot's suggestions (or 不确定) to the receipt."""
-        asked = await self.say(text)
-        assert asked[-1].buttons, asked[-1].text
-        if any(b.text.startswith("👉") for row in asked[-1].buttons for b in row):
-            await self.press_prefix("👉")
-        else:
-            await self.press_prefix("🤷")
-        category = await self.c.last_bot_message(self.id)
-        assert category is not None
-        first = category.buttons[0][0]
-        assert first.callback_data is not None
-        return await self.replies(
-            self.c.press(self.id, category.message_id, callback_data=first.callback_data)
-        )
+        """Write an opinion and accept what the bot offers, to the receipt: the card's
+        提交, a suggested (👉) sub-district or topic, "yes" to "is this a problem?", one
+        opinion rather than a split, Yuzhong when asked, else 不确定 or the first topic."""
+        return await self.submit_current(await self.say(text))
+
+    async def submit_current(self, replies: list[ChatMessage] | None = None) -> list[ChatMessage]:
+        """Accept the question the bot asked last, and the ones after it, to the receipt."""
+        replies = replies or []
+        for _ in range(8):
+            if any(_is_receipt(m) for m in replies):
+                return replies
+            last = await self.c.last_bot_message(self.id)
+            assert last is not None and last.buttons, [m.text for m in replies]
+            buttons = [b for row in last.buttons for b in row if b.callback_data]
+            accept = _ACCEPT
+            if "可能在" in (last.text or "") or "may be in" in (last.text or ""):
+                accept = _ACCEPT[:-1]  # a place asked about: its likeliest answer, not 不确定
+            choice = next(
+                (b for prefix in accept for b in buttons if b.text.startswith(prefix)),
+                buttons[0],
+            )
+            assert choice.callback_data is not None
+            replies = await self.replies(
+                self.c.press(self.id, last.message_id, callback_data=choice.callback_data)
+            )
+        raise AssertionError(f"no receipt after {[m.text for m in replies]!r}")
+
+
+#: What `Resident.submit` presses, in order of preference.
+_ACCEPT = (
+    "✅",
+    "👉",
+    "是，要反映",
+    "Yes, raise it",
+    "作为一条",
+    "Keep as one",
+    "问题就在渝中区",
+    "It is in Yuzhong",
+    "🤷",
+)
+
+
+def _is_receipt(m: ChatMessage) -> bool:
+    text = m.text or ""
+    return text.startswith(("✅ 已收到您的意见", "✅ Your opinion is in"))
 
 
 @pytest.fixture

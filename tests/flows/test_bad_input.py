@@ -14,11 +14,16 @@ from tests.flows.conftest import BotUnderTest, Resident
 NewResident = Callable[..., Awaitable[Resident]]
 
 
-async def test_oversized_text_states_the_limit(bot: BotUnderTest, resident: NewResident) -> None:
-    r = await resident()
-    told = await r.say("停车" * 1001)
-    assert "2002" in (told[-1].text or "") and "2000" in (told[-1].text or "")
-    assert await bot.count(Draft) == 0
+async def test_oversized_text_states_the_limit(
+    start_bot: Callable[..., Awaitable[BotUnderTest]],
+) -> None:
+    b = await start_bot(opinion_max_chars=2000)
+    await b.client.create_user(6_000_101, first_name="居民")
+    r = Resident(b, 6_000_101)
+    await r.consent()
+    told = await r.say("凯旋路停车太乱了" * 300)
+    assert "2400" in (told[-1].text or "") and "2000" in (told[-1].text or "")
+    assert await b.count(Draft) == 0
 
 
 @pytest.mark.parametrize(
@@ -63,7 +68,7 @@ async def test_html_in_opinions_never_breaks_a_reply(
     )
 
 
-@pytest.mark.parametrize("kind", ["sticker", "voice", "video", "contact", "document"])
+@pytest.mark.parametrize("kind", ["sticker", "video", "contact", "document"])
 async def test_unsupported_media_is_answered(
     bot: BotUnderTest, resident: NewResident, kind: str
 ) -> None:
@@ -71,7 +76,6 @@ async def test_unsupported_media_is_answered(
     c = r.c
     acts = {
         "sticker": lambda: c.send_sticker(r.id),
-        "voice": lambda: c.send_voice(r.id),
         "video": lambda: c.send_video(r.id),
         "contact": lambda: c.send_contact(r.id, "+8613800000000", "张三"),
         "document": lambda: c.send_document(r.id, file_name="a.pdf", content=b"%PDF"),
@@ -106,9 +110,8 @@ async def test_edits_update_the_draft_or_become_revisions(
     sent = await r.c.send_text(r.id, "凯旋路停车乱")
     await bot.settle()
     edited = await r.replies(r.c.edit_text(r.id, sent.message_id, "凯旋路晚上停车很乱"))
-    assert "更新草稿" in (edited[0].text or "")
-    await r.press_prefix("👉")
-    await r.press_prefix("👉")
+    assert "更新草稿" in (edited[-1].text or "")
+    await r.submit_current()
     [op] = list(await bot.query(lambda s: s.scalars(select(Opinion))))
     assert op.text == "凯旋路晚上停车很乱"
 
@@ -122,21 +125,22 @@ async def test_forged_and_stale_buttons(bot: BotUnderTest, resident: NewResident
     alice, mallory = await resident(), await resident()
     asked = await alice.say("凯旋路停车乱")
     draft_id = asked[-1].buttons[0][0].callback_data.split(":")[1]  # type: ignore[union-attr]
-    for who, data in [
-        (mallory, f"sd:{draft_id}:3"),  # someone else's draft
-        (alice, "sd:99999999:1"),  # no such draft
-        (alice, f"cat:{draft_id}:other"),  # out of order
-        (alice, f"sd:{draft_id}:42"),  # no such sub-district
-        (alice, "drop table;"),  # garbage
-        (alice, "x" * 64),
+    for who, data, said in [
+        (mallory, f"sd:{draft_id}:1:3", "失效"),  # someone else's draft
+        (alice, "sd:99999999:1:1", "失效"),  # no such draft
+        (alice, f"cat:{draft_id}:1:other", "已经回答过"),  # out of order: changes nothing
+        (alice, f"sd:{draft_id}:7:1", "已经回答过"),  # another question's number
+        (alice, f"sd:{draft_id}:1:42", "失效"),  # no such sub-district
+        (alice, f"sd:{draft_id}:3", "失效"),  # the shape before questions were numbered
+        (alice, "drop table;", "失效"),  # garbage
+        (alice, "x" * 64, "失效"),
     ]:
         pressed = await who.c.press_raw(who.id, data, message_id=asked[-1].message_id)
         answer = await who.c.wait_for_callback_answer(pressed.callback_query_id, timeout=10)
-        assert answer.text and "失效" in answer.text, (data, answer)
+        assert answer.text and said in answer.text, (data, answer)
     assert await bot.count(Opinion) == 0
     # the real button still works afterwards
-    await alice.press_prefix("👉")
-    await alice.press_prefix("👉")
+    await alice.submit_current()
     assert await bot.count(Opinion) == 1
 
 
@@ -147,8 +151,7 @@ async def test_burst_from_one_resident_loses_nothing(
     lines = [f"第{i}点：凯旋路停车问题补充说明" for i in range(15)]
     await asyncio.gather(*(r.c.send_text(r.id, line) for line in lines))
     await bot.settle(timeout=60)  # 15 answers to one chat leave one a second
-    await r.press_prefix("👉")
-    await r.press_prefix("👉")
+    await r.submit_current()
     [op] = list(await bot.query(lambda s: s.scalars(select(Opinion))))
     assert sorted(op.text.split("\n")) == sorted(lines)
 
@@ -171,11 +174,9 @@ async def test_channel_posts_are_not_opinions(bot: BotUnderTest, resident: NewRe
     r = await resident()
     bot_id = bot.runtime.app.bot.id
     channel = await r.c.create_channel("渝中发布", admin_ids=[r.id, bot_id], creator_id=r.id)
-    before = await r.c.cursor()
     await r.c.send_text(r.id, "凯旋路今晚交通管制", chat_id=channel.id)
-    notice = await r.c.wait_for_bot_message(channel.id, after=before, timeout=10)
-    assert "私聊" in (notice.text or "")
     await r.c.send_text(r.id, "十八梯步道开放", chat_id=channel.id)
     await bot.settle()
-    assert len(await r.c.bot_messages(channel.id)) == 1
+    # Silence: anything the bot posted would reach every subscriber of the channel.
+    assert await r.c.bot_messages(channel.id) == []
     assert await bot.count(Draft) == 0 and await bot.count(Opinion) == 0

@@ -9,7 +9,7 @@ from bot.domain import parse_reference, reference_number
 from bot.domain.digest import masked
 from bot.features.digests.service import DigestService
 from bot.features.digests.texts import t
-from bot.features.digests.views import age
+from bot.features.digests.views import age, item_text
 from bot.features.staff import staff_only
 from bot.telegram.context import BotContext
 from bot.telegram.labels import category_name, subdistrict_name
@@ -74,7 +74,7 @@ async def op(update: Update, ctx: BotContext) -> None:
             pseudonym=pseudonym or t(lang, "pseudonym_erased"),
             photos=len(opinion.photo_file_ids),
             location=Html(location),
-            text=masked(opinion.text) or t(lang, "erased_text"),
+            text=masked(item_text(opinion.text, lang)),
         ),
         "",
         t(lang, "op_history_header"),
@@ -95,4 +95,8 @@ async def op(update: Update, ctx: BotContext) -> None:
     for n, file_id in enumerate(photos, start=1):
         caption = t(lang, "op_photo_caption", ref=ref, n=n, total=len(photos))
         await ctx.out.photo_by_id(chat_id, file_id, caption)
+    voices = opinion.voice_file_ids[:MAX_PHOTOS]
+    for n, file_id in enumerate(voices, start=1):
+        caption = t(lang, "op_voice_caption", ref=ref, n=n, total=len(voices))
+        await ctx.out.voice_by_id(chat_id, file_id, caption)
     ctx.done("op_shown")

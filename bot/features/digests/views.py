@@ -30,6 +30,13 @@ def short(text: str, limit: int = SHORT_TEXT) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def item_text(text: str | None, lang: Lang) -> str:
+    """What an item says: its text; a voice message (no words: /op plays it); or erased."""
+    if text:
+        return text
+    return t(lang, "voice_only" if text == "" else "erased_text")
+
+
 def age(delta: timedelta, lang: Lang) -> str:
     minutes = max(0, int(delta.total_seconds() // 60))
     if minutes < 60:
@@ -153,7 +160,7 @@ class DigestView:
                         ref=self.ref(item.opinion_id),
                         where=self.where(item.subdistrict),
                         age=age(c.period_end - item.visible_at, lang),
-                        text=short(item.text or t(lang, "erased_text"), 40),
+                        text=short(item_text(item.text, lang), 40),
                     )
                 )
             blocks.append("\n".join(lines))
@@ -182,7 +189,7 @@ class DigestView:
             category=category_name(item.category, lang),
             age=age(self.content.period_end - item.visible_at, lang),
             marks=Html(_escape(marks)),
-            text=short(item.text) if item.text else t(lang, "erased_text"),
+            text=short(item_text(item.text, lang)),
         )
 
     def chart(self) -> bytes:
@@ -234,7 +241,7 @@ class DigestView:
                     masked(group.label) if group else None,
                     t(lang, f"status_{item.status}"),
                     self.where(item.moved_from) if item.moved_from else None,
-                    item.text or t(lang, "erased_text"),
+                    item_text(item.text, lang),
                 )
             )
         return _sheet(tuple(columns), tuple(rows))

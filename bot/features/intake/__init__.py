@@ -1,5 +1,6 @@
-"""Intake: a resident writes (text, photo, location, edits), confirms the sub-district and
-the topic, and gets a receipt. Drafts live in the database, so a restart carries on."""
+"""Intake: a resident writes (text, photo, voice, location, edits); what is not a problem is
+answered; a problem is confirmed (one card, or only what is missing) and gets a receipt.
+Drafts live in the database, so a restart carries on."""
 
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
@@ -25,7 +26,9 @@ def register(features: Features) -> None:
     features.add(
         CallbackQueryHandler(handlers.category_pressed, pattern=callbacks.CATEGORY.pattern)
     )
+    features.add(CallbackQueryHandler(handlers.action_pressed, pattern=callbacks.ACTION.pattern))
     features.add(MessageHandler(PRIVATE & NEW & filters.PHOTO, handlers.photo_message))
+    features.add(MessageHandler(PRIVATE & NEW & filters.VOICE, handlers.voice_message))
     features.add(
         MessageHandler(
             PRIVATE & NEW & (filters.LOCATION | filters.VENUE), handlers.location_message

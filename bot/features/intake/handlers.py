@@ -1,32 +1,63 @@
-"""A resident writes: text, photo, location, edits, and the two confirmation buttons."""
+"""A resident writes: text, photo, voice, location, edits, and the draft's buttons.
+
+One live question per resident: every question goes out through `show`, which withdraws the
+one before it (never sent if still queued, else its buttons removed); a pressed question is
+edited to show the answer instead.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from html import escape
 
-from telegram import CallbackQuery, Update
+from telegram import CallbackQuery, Message, MessageOriginUser, Update
 
 from bot.domain import reference_number
+from bot.domain.intents import Kind, Topic
 from bot.features.consent import require_consent
 from bot.features.intake import callbacks
 from bot.features.intake.service import (
+    Answered,
     Ask,
+    Dropped,
     EditedOpinion,
     EditUnrelated,
     IntakeService,
     Outcome,
     RateLimited,
     Rejected,
+    SplitSubmitted,
     Stale,
     Submitted,
+    Superseded,
 )
 from bot.features.intake.texts import t
-from bot.features.intake.views import receipt, render_ask
+from bot.features.intake.views import answer_text, receipt, render_ask
+from bot.features.moderation.service import Review
 from bot.telegram.callbacks import CallbackData, Pressed
 from bot.telegram.context import BotContext, Who
+from bot.telegram.html import MAX_TEXT
 from bot.telegram.labels import category_name, subdistrict_name
 from bot.telegram.texts import Html, Lang
-from storage.records import ResidentRecord
+from storage.records import DraftRecord, OpinionRecord, ResidentRecord
+
+
+async def show(ctx: BotContext, chat_id: int, ask: Ask, lang: Lang) -> None:
+    """Send a draft's question, withdrawing the one it replaces."""
+    html, keyboard = render_ask(ask, lang, ctx.work.deps)
+    await _withdraw(ctx, chat_id, ask.draft)
+    intake = ctx.work.service(IntakeService)
+    if keyboard:
+        await intake.asked(ask.draft, await ctx.out.question(chat_id, html, keyboard))
+    else:
+        await ctx.out.text(chat_id, html)
+        await intake.asked(ask.draft, None)
+    ctx.done(f"ask_{ask.stage}")
+
+
+async def _withdraw(ctx: BotContext, chat_id: int, draft: DraftRecord) -> None:
+    if draft.question_outbox_id is not None:
+        await ctx.out.retire(chat_id, draft.question_outbox_id)
 
 
 async def reply_outcome(
@@ -37,34 +68,50 @@ async def reply_outcome(
     if chat_id is None:
         return
     out, deps = ctx.out, ctx.work.deps
+    phone = deps.settings.office_phone
     match outcome:
         case Ask():
-            html, keyboard = render_ask(outcome, lang, deps)
-            await out.text(chat_id, html, keyboard)
-            ctx.done(f"ask_{outcome.stage}")
-        case Rejected(reason="too_long", length=length, limit=limit):
-            await out.text(chat_id, t(lang, "text_too_long", length=length, limit=limit))
-            ctx.done("rejected_too_long")
-        case Rejected(reason="append_too_long", limit=limit):
-            await out.text(chat_id, t(lang, "append_too_long", limit=limit))
-            ctx.done("rejected_append_too_long")
-        case Rejected(reason=reason):
-            key = {"empty": "text_empty", "no_words": "text_no_words"}.get(reason, "text_too_short")
-            await out.text(chat_id, t(lang, key))
+            await show(ctx, chat_id, outcome, lang)
+        case Answered(intent=intent, pending=pending):
+            if intent.kind == Kind.COMMAND and intent.topic == Topic.CANCEL and pending:
+                await _cancel(ctx, chat_id, update, lang)
+                return
+            await out.text(chat_id, answer_text(intent, lang, deps, pending=pending is not None))
+            if pending is not None:
+                await show(ctx, chat_id, pending, lang)
+            ctx.done(f"answered_{intent.topic or intent.kind}")
+        case Rejected(reason=reason, length=length, limit=limit):
+            # Every refusal says how to reach a person, for those who cannot go on by typing.
+            key = {
+                "too_long": "text_too_long",
+                "append_too_long": "append_too_long",
+                "bad_location": "bad_location",
+                "empty": "text_empty",
+                "no_words": "text_no_words",
+            }.get(reason, "text_too_short")
+            help_line = t(lang, "refusal_help", phone=phone)
+            await out.text(chat_id, t(lang, key, length=length, limit=limit) + "\n" + help_line)
             ctx.done(f"rejected_{reason}")
         case RateLimited(count=count, until=until):
             when = until.astimezone(deps.settings.tz).strftime("%H:%M")
-            await out.text(chat_id, t(lang, "rate_limited", count=count, when=when))
+            await out.text(chat_id, t(lang, "rate_limited", count=count, when=when, phone=phone))
             ctx.done("rate_limited")
-        case Submitted(opinion=opinion, review=review):
-            ref = reference_number(deps.district.reference_prefix, opinion.id)
+        case Submitted():
             if edit_message_id:
-                await out.edit(chat_id, edit_message_id, _chosen_line(opinion.category, lang))
-            text = receipt(ref, opinion.subdistrict, opinion.category, lang, deps)
-            if review is not None and review.waiting:
-                text += "\n\n" + t(lang, "receipt_under_review")
-            await out.text(chat_id, text)
+                await out.edit(chat_id, edit_message_id, _chosen_line(outcome.opinion, lang))
+            await _receipt(ctx, chat_id, outcome.opinion, outcome.review, lang)
+            for opinion, review in outcome.also:
+                await _receipt(ctx, chat_id, opinion, review, lang)
+            if outcome.then is not None:
+                await show(ctx, chat_id, outcome.then, lang)
             ctx.done("opinion_created")
+        case SplitSubmitted(submitted=done):
+            for one in done:
+                await _receipt(ctx, chat_id, one.opinion, one.review, lang)
+            ctx.done("opinions_split")
+        case Dropped(reason=reason):
+            await out.text(chat_id, t(lang, f"dropped_{reason}"))
+            ctx.done(f"dropped_{reason}")
         case EditedOpinion(opinion=opinion):
             ref = reference_number(deps.district.reference_prefix, opinion.id)
             await out.text(chat_id, t(lang, "edited_opinion", ref=Html(ref)))
@@ -75,14 +122,40 @@ async def reply_outcome(
         case Stale():
             await out.text(chat_id, t(lang, "stale_button"))
             ctx.done("stale_button")
+        case Superseded():
+            ctx.done("superseded_press")
 
 
-def _chosen_line(category_key: str, lang: Lang) -> str:
-    return "✅ " + category_name(category_key, lang)
+async def _receipt(
+    ctx: BotContext, chat_id: int, opinion: OpinionRecord, review: Review | None, lang: Lang
+) -> None:
+    deps = ctx.work.deps
+    ref = reference_number(deps.district.reference_prefix, opinion.id)
+    text = receipt(ref, opinion.subdistrict, opinion.category, lang, deps)
+    if review is not None and review.waiting:
+        text += "\n\n" + t(lang, "receipt_under_review")
+    await ctx.out.text(chat_id, text)
+
+
+def _chosen_line(opinion: OpinionRecord, lang: Lang) -> str:
+    return "✅ " + category_name(opinion.category, lang)
+
+
+def _forwarded(message: Message) -> bool:
+    """Forwarded from someone else (a resident forwarding their own words is not)."""
+    origin = message.forward_origin
+    if origin is None:
+        return False
+    sender = message.from_user
+    return not (
+        isinstance(origin, MessageOriginUser)
+        and sender is not None
+        and origin.sender_user.id == sender.id
+    )
 
 
 async def text_message(update: Update, ctx: BotContext) -> None:
-    """Any plain text in a private chat: the start of, or an addition to, an opinion."""
+    """Any plain text in a private chat: sorted first, then an opinion or an answer."""
     message = update.effective_message
     if message is None:
         return
@@ -90,7 +163,11 @@ async def text_message(update: Update, ctx: BotContext) -> None:
     if resident is None:
         return
     outcome = await ctx.work.service(IntakeService).add_text(
-        resident, message.message_id, message.text or ""
+        resident,
+        message.message_id,
+        message.text or "",
+        forwarded=_forwarded(message),
+        sent_at=message.date,
     )
     await reply_outcome(update, ctx, outcome, ctx.lang(update, resident))
 
@@ -106,6 +183,20 @@ async def photo_message(update: Update, ctx: BotContext) -> None:
     largest = message.photo[-1]
     outcome = await ctx.work.service(IntakeService).add_photo(
         resident, message.message_id, largest.file_id, message.caption
+    )
+    await reply_outcome(update, ctx, outcome, ctx.lang(update, resident))
+
+
+async def voice_message(update: Update, ctx: BotContext) -> None:
+    """A voice message (or a round video note's sound is not taken: only voice)."""
+    message = update.effective_message
+    if message is None or message.voice is None:
+        return
+    resident = await require_consent(update, ctx)
+    if resident is None:
+        return
+    outcome = await ctx.work.service(IntakeService).add_voice(
+        resident, message.message_id, message.voice.file_id, message.caption
     )
     await reply_outcome(update, ctx, outcome, ctx.lang(update, resident))
 
@@ -148,9 +239,10 @@ async def _pressed(
     kind: CallbackData,
     choose: Callable[[IntakeService, ResidentRecord, Pressed], Awaitable[Outcome]],
 ) -> tuple[Who, CallbackQuery, Outcome] | None:
-    """A confirmation button: parse, re-check the presser through the service, answer.
+    """A draft's button: parse, re-check the presser and the question number through the
+    service, answer the press once.
 
-    None when it was stale (already answered politely) or not a button press.
+    None when there is nothing more to do (stale or superseded: already answered).
     """
     query = update.callback_query
     who = await ctx.who(update)
@@ -165,37 +257,54 @@ async def _pressed(
     if isinstance(outcome, Stale):
         await ctx.stale_press(update)
         return None
+    if isinstance(outcome, Superseded):
+        await ctx.out.answer(who.chat_id, query.id, t(who.lang, "superseded_press"))
+        ctx.done("superseded_press")
+        return None
     await ctx.out.answer(who.chat_id, query.id)
     return who, query, outcome
 
 
 async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
-    """sd:<draft>:<index|u>: the resident confirms or corrects the sub-district."""
+    """sd:<draft>:<q>:<index|u>: the resident confirms or corrects the sub-district."""
     pressed = await _pressed(
         update,
         ctx,
         callbacks.SUBDISTRICT,
         lambda intake, resident, p: intake.choose_subdistrict(
-            resident, p.id("draft"), p.word("choice")
+            resident, p.id("draft"), p.id("q"), p.word("choice")
         ),
     )
     if pressed is None:
         return
     who, query, outcome = pressed
-    if isinstance(outcome, Ask) and query.message is not None:
-        chosen = subdistrict_name(ctx.work.district, outcome.draft.subdistrict, who.lang)
+    code = (
+        outcome.draft.subdistrict
+        if isinstance(outcome, Ask)
+        else outcome.opinion.subdistrict
+        if isinstance(outcome, Submitted)
+        else ""
+    )
+    if code != "" and query.message is not None:
+        chosen = (
+            subdistrict_name(ctx.work.district, code, who.lang)
+            if code
+            else t(who.lang, "area_unsure")
+        )
         line = "✅ " + t(who.lang, "chosen_subdistrict", subdistrict=chosen)
         await ctx.out.edit(who.chat_id, query.message.message_id, line)
     await reply_outcome(update, ctx, outcome, who.lang)
 
 
 async def category_pressed(update: Update, ctx: BotContext) -> None:
-    """cat:<draft>:<key>: the topic is confirmed and the opinion is submitted."""
+    """cat:<draft>:<q>:<key>: the topic is confirmed and the opinion is submitted."""
     pressed = await _pressed(
         update,
         ctx,
         callbacks.CATEGORY,
-        lambda intake, resident, p: intake.choose_category(resident, p.id("draft"), p.word("key")),
+        lambda intake, resident, p: intake.choose_category(
+            resident, p.id("draft"), p.id("q"), p.word("key")
+        ),
     )
     if pressed is None:
         return
@@ -204,18 +313,60 @@ async def category_pressed(update: Update, ctx: BotContext) -> None:
     await reply_outcome(update, ctx, outcome, who.lang, edit_message_id=message_id)
 
 
-async def cancel(update: Update, ctx: BotContext) -> None:
-    """/cancel: drop the draft in progress."""
-    who = await ctx.who(update)
-    if who is None:
+async def action_pressed(update: Update, ctx: BotContext) -> None:
+    """dr:<draft>:<q>:<action>: the card, is-it-a-problem, outside, split, forwarded."""
+    pressed = await _pressed(
+        update,
+        ctx,
+        callbacks.ACTION,
+        lambda intake, resident, p: intake.act(
+            resident, p.id("draft"), p.id("q"), p.word("action")
+        ),
+    )
+    if pressed is None:
         return
-    chat_id, resident, lang = who
-    dropped = resident is not None and await ctx.work.service(IntakeService).cancel(resident)
+    who, query, outcome = pressed
+    message = query.message
+    if isinstance(message, Message) and message.text:
+        # The pressed question keeps its text and shows the answer in place of its buttons.
+        label = _pressed_label(message, query.data)
+        if label:
+            html = f"{message.text_html}\n\n👉 {escape(label)}"
+            if len(html) <= MAX_TEXT:
+                await ctx.out.edit(who.chat_id, message.message_id, html)
+    await reply_outcome(update, ctx, outcome, who.lang)
+
+
+def _pressed_label(message: Message, data: str | None) -> str:
+    """The label of the pressed button, as the resident saw it."""
+    markup = message.reply_markup
+    if markup is None:
+        return ""
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return ""
+
+
+async def _cancel(ctx: BotContext, chat_id: int, update: Update, lang: Lang) -> None:
+    resident = await ctx.resident(update)
+    dropped = await ctx.work.service(IntakeService).cancel(resident) if resident else None
+    if dropped is not None:
+        await _withdraw(ctx, chat_id, dropped)
     await ctx.say(
         chat_id,
         t(lang, "cancelled" if dropped else "nothing_to_cancel"),
         "draft_cancelled" if dropped else "nothing_to_cancel",
     )
+
+
+async def cancel(update: Update, ctx: BotContext) -> None:
+    """/cancel: drop the draft in progress and its live question."""
+    who = await ctx.who(update)
+    if who is None:
+        return
+    await _cancel(ctx, who.chat_id, update, who.lang)
 
 
 async def resume_on_start(update: Update, ctx: BotContext) -> None:
@@ -226,5 +377,4 @@ async def resume_on_start(update: Update, ctx: BotContext) -> None:
         return
     ask = await ctx.work.service(IntakeService).current(resident)
     if ask is not None:
-        html, keyboard = render_ask(ask, ctx.lang(update, resident), ctx.work.deps)
-        await ctx.out.text(chat_id, html, keyboard)
+        await show(ctx, chat_id, ask, ctx.lang(update, resident))

@@ -1,6 +1,13 @@
-"""How an opinion is written: drafts, tagging, confirmation and submission.
+"""How an opinion is written: what a message is, drafts, routing, confirmation, submission.
 
 Plain logic over repositories; the Telegram layer turns the results into messages.
+
+A message is sorted before anything opens: a question about the service, a greeting, thanks,
+a typed command or a confirmation is answered as such (`Answered`); only a problem opens a
+draft, and a message that might be one is asked about first. A draft then asks only what
+is missing, one question at a time, each numbered (`question_seq`): when place and topic
+are both clear, one card with [提交] [改街道] [改类别]; a problem that seems outside the
+district, two problems in one message, or a forwarded text are asked about before that.
 """
 
 from __future__ import annotations
@@ -24,6 +31,10 @@ from bot.domain import (
 from bot.domain.answers import UNSURE as TYPED_UNSURE
 from bot.domain.answers import category_answer, subdistrict_answer
 from bot.domain.clock import Clock
+from bot.domain.intents import Intent, Kind, classify
+from bot.domain.split import Part, split_problems
+from bot.domain.text import mask_personal_data
+from bot.features.intake import callbacks as cb
 from bot.features.moderation.service import ModerationService, Review
 from bot.telegram.work import Work
 from storage.records import DraftPart, DraftRecord, OpinionRecord, ResidentRecord
@@ -34,8 +45,21 @@ from storage.statuses import DraftStage
 NEED_TEXT = DraftStage.NEED_TEXT
 SUBDISTRICT = DraftStage.SUBDISTRICT
 CATEGORY = DraftStage.CATEGORY
+CONFIRM = DraftStage.CONFIRM
+UNCLEAR = DraftStage.UNCLEAR
+OUTSIDE = DraftStage.OUTSIDE
+SPLIT = DraftStage.SPLIT
+OWN = DraftStage.OWN
 #: The "不确定" choice of the sub-district question.
 UNSURE = "u"
+#: Stages that wait on a question with buttons.
+ASKING = frozenset({SUBDISTRICT, CATEGORY, CONFIRM, UNCLEAR, OUTSIDE, SPLIT, OWN})
+#: A message this long that came right after another is taken for one piece of a text the
+#: client split (Telegram's limit is 4096 characters a message).
+BURST_PIECE = 3500
+BURST_WINDOW = timedelta(seconds=30)
+#: Coordinates outside these ranges are not a place on Earth.
+_LAT, _LON = 90.0, 180.0
 
 
 @dataclass(frozen=True)
@@ -47,12 +71,23 @@ class Ask:
     text_guess: SubdistrictGuess | None = None
     location_guess: LocationGuess | None = None
     category_guess: CategoryGuess | None = None
-    note: str | None = None  # "appended", "photo_added", "location_added", "edited"
+    note: str | None = None  # "appended", "photo_added", "location_added", "edited", "place"
+    parts: tuple[Part, ...] = ()  # SPLIT: the problems found
+
+
+@dataclass(frozen=True)
+class Answered:
+    """Not a problem: a question, greeting, thanks, command word or stray confirmation.
+    `pending` is the question an open draft still waits on, to show again after the answer."""
+
+    intent: Intent
+    pending: Ask | None = None
 
 
 @dataclass(frozen=True)
 class Rejected:
-    """The text cannot become (part of) an opinion; `reason` is a TextCheck reason."""
+    """The text cannot become (part of) an opinion; `reason` is a TextCheck reason, or
+    "bad_location"."""
 
     reason: str
     length: int = 0
@@ -70,11 +105,34 @@ class Submitted:
     opinion: OpinionRecord
     #: Visible to members now, or waiting for an admin (held by a rule, or pre-moderation).
     review: Review | None = None
+    #: Other opinions submitted by the same answer (a message split in two).
+    also: tuple[tuple[OpinionRecord, Review | None], ...] = ()
+    #: Still to confirm after a split: the question for the part left.
+    then: Ask | None = None
+
+
+@dataclass(frozen=True)
+class SplitSubmitted:
+    """A split where every part went at once."""
+
+    submitted: tuple[Submitted, ...]
+
+
+@dataclass(frozen=True)
+class Dropped:
+    """The draft ended without an opinion: "not_problem", "outside", "not_mine", "cancelled"."""
+
+    reason: str
 
 
 @dataclass(frozen=True)
 class Stale:
-    """A button for a draft that is gone, someone else's, or past that step."""
+    """A button for a draft that is gone or someone else's."""
+
+
+@dataclass(frozen=True)
+class Superseded:
+    """A press on a question that was already answered or replaced: nothing changes."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +145,19 @@ class EditUnrelated:
     pass
 
 
-Outcome = Ask | Rejected | RateLimited | Submitted | Stale | EditedOpinion | EditUnrelated
+Outcome = (
+    Ask
+    | Answered
+    | Rejected
+    | RateLimited
+    | Submitted
+    | SplitSubmitted
+    | Dropped
+    | Stale
+    | Superseded
+    | EditedOpinion
+    | EditUnrelated
+)
 
 
 def best_suggestion(
@@ -107,6 +177,22 @@ def best_suggestion(
     ):
         code, confidence = text_guess.code, text_guess.confidence
     return code, confidence
+
+
+def clear_topic(guess: CategoryGuess) -> bool:
+    """A topic clear enough to show on the card (the resident can still change it)."""
+    return guess.key != "other" and guess.level in ("high", "medium")
+
+
+def is_outside(text_guess: SubdistrictGuess | None, pin: LocationGuess | None) -> bool:
+    """The problem seems to be outside the district: an outside place named and no confident
+    place inside, or a pin outside with nothing in the text saying otherwise."""
+    confident = (
+        text_guess is not None and text_guess.code is not None and text_guess.level == "high"
+    )
+    if text_guess is not None and text_guess.outside is not None and not confident:
+        return True
+    return pin is not None and not pin.inside and not confident
 
 
 @dataclass
@@ -134,28 +220,53 @@ class IntakeService:
 
     # --- what the resident sends -------------------------------------------------------
 
-    async def add_text(self, resident: ResidentRecord, message_id: int, raw: str) -> Outcome:
+    async def add_text(
+        self,
+        resident: ResidentRecord,
+        message_id: int,
+        raw: str,
+        *,
+        forwarded: bool = False,
+        sent_at: datetime | None = None,
+    ) -> Outcome:
         text = clean_text(raw)
         check = check_opinion_text(text, max_chars=self.max_chars)
+        draft = await self.drafts.open_for(resident.id)
+        if draft is not None and any(p.message_id == message_id for p in draft.parts):
+            return await self._reask(draft)  # the same message again: nothing new
+        if check.reason in ("empty", "no_words"):
+            return Rejected(check.reason, check.length, self.max_chars)
+        if draft is not None and self._continues_burst(draft, sent_at):
+            return await self._append(draft, message_id, text, quiet=True)
+        if draft is not None and draft.stage in ASKING:
+            typed = await self._typed_answer(draft, text)
+            if typed is not None:
+                return typed
+        intent = classify(text)
+        if intent.kind not in (Kind.PROBLEM, Kind.UNCLEAR) and not forwarded:
+            return Answered(intent, await self._reask(draft) if draft else None)
         if not check.ok:
             return Rejected(check.reason, check.length, self.max_chars)
-        draft = await self.drafts.open_for(resident.id)
-        if draft is None:
-            limited = await self._rate_limit(resident)
-            if limited:
-                return limited
-            text_guess = suggest_subdistrict(text, self.district)
-            code, confidence = best_suggestion(text_guess, None)
-            draft = await self.drafts.create(
-                resident.id,
-                stage=SUBDISTRICT,
-                parts=[DraftPart(message_id, text)],
-                suggested_subdistrict=code,
-                suggestion_confidence=confidence,
-                now=self.clock.now(),
-            )
-            return Ask(draft, SUBDISTRICT, text_guess)
-        return await self._append(draft, message_id, text)
+        if draft is not None:
+            if draft.stage == UNCLEAR:
+                # More words after "is this something to raise?": it is.
+                draft = await self._save(draft, stage=NEED_TEXT)
+            return await self._append(draft, message_id, text)
+        limited = await self._rate_limit(resident)
+        if limited:
+            return limited
+        part = DraftPart(message_id, text)
+        if not forwarded and self._bare_place(text):
+            draft = await self._create(resident, NEED_TEXT, parts=[part])
+            return await self._asking(draft, NEED_TEXT, note="place")
+        if forwarded:
+            draft = await self._create(resident, OWN, parts=[part], forwarded=True)
+            return await self._asking(draft, OWN)
+        if intent.kind == Kind.UNCLEAR:
+            draft = await self._create(resident, UNCLEAR, parts=[part])
+            return await self._asking(draft, UNCLEAR)
+        draft = await self._create(resident, SUBDISTRICT, parts=[part])
+        return await self._route(draft)
 
     async def add_photo(
         self, resident: ResidentRecord, message_id: int, file_id: str, caption: str | None
@@ -170,46 +281,59 @@ class IntakeService:
             if limited:
                 return limited
             parts = [DraftPart(message_id, text)] if check.ok else []
-            draft = await self.drafts.create(
-                resident.id,
-                stage=SUBDISTRICT if check.ok else NEED_TEXT,
-                parts=parts,
-                photo_file_ids=[file_id],
-                now=self.clock.now(),
+            draft = await self._create(
+                resident, SUBDISTRICT if check.ok else NEED_TEXT, parts=parts, photos=[file_id]
             )
             if not check.ok:
-                return Ask(draft, NEED_TEXT, note="photo")
-            return await self._ask_subdistrict(draft)
+                return await self._asking(draft, NEED_TEXT, note="photo")
+            return await self._route(draft)
         if check.ok and draft.parts and len(draft.text) + 1 + len(text) > self.max_chars:
             return Rejected("append_too_long", 0, self.max_chars)  # the photo is not kept
-        draft = await self.drafts.save(
-            replace(draft, photo_file_ids=(*draft.photo_file_ids, file_id)), self.clock.now()
-        )
+        draft = await self._save(draft, photo_file_ids=(*draft.photo_file_ids, file_id))
         if check.ok:
             return await self._append(draft, message_id, text)
         return await self._reask(draft, note="photo_added")
 
-    async def add_location(
-        self, resident: ResidentRecord, latitude: float, longitude: float
+    async def add_voice(
+        self, resident: ResidentRecord, message_id: int, file_id: str, caption: str | None
     ) -> Outcome:
+        """A voice message is an opinion of its own (or part of the open one): kept as
+        Telegram's file id; the resident still confirms the sub-district with buttons."""
+        text = clean_text(caption or "")
         draft = await self.drafts.open_for(resident.id)
         if draft is None:
             limited = await self._rate_limit(resident)
             if limited:
                 return limited
-            draft = await self.drafts.create(
-                resident.id,
-                stage=NEED_TEXT,
-                latitude=latitude,
-                longitude=longitude,
-                now=self.clock.now(),
+            parts = [DraftPart(message_id, text)] if text else []
+            draft = await self._create(resident, SUBDISTRICT, parts=parts, voices=[file_id])
+            return await self._route(draft)
+        draft = await self._save(draft, voice_file_ids=(*draft.voice_file_ids, file_id))
+        if draft.stage in (NEED_TEXT, UNCLEAR):
+            return await self._route(draft)
+        return await self._reask(draft, note="voice_added")
+
+    async def add_location(
+        self, resident: ResidentRecord, latitude: float, longitude: float
+    ) -> Outcome:
+        if not (abs(latitude) <= _LAT and abs(longitude) <= _LON):
+            return Rejected("bad_location")
+        draft = await self.drafts.open_for(resident.id)
+        if draft is None:
+            limited = await self._rate_limit(resident)
+            if limited:
+                return limited
+            draft = await self._create(resident, NEED_TEXT, latitude=latitude, longitude=longitude)
+            return await self._asking(
+                draft, NEED_TEXT, location_guess=self._locate(draft), note="location"
             )
-            return Ask(draft, NEED_TEXT, location_guess=self._locate(draft), note="location")
-        draft = await self.drafts.save(
-            replace(draft, latitude=latitude, longitude=longitude), self.clock.now()
+        draft = await self._save(draft, latitude=latitude, longitude=longitude)
+        place_open = draft.stage in (SUBDISTRICT, CONFIRM) or (
+            draft.stage == CATEGORY and draft.subdistrict is None
         )
-        if draft.stage == SUBDISTRICT:
-            return await self._ask_subdistrict(draft, note="location_added")
+        if draft.text and place_open:
+            # The pin may settle the place, or show it is outside the district.
+            return await self._route(draft)
         return await self._reask(draft, note="location_added")
 
     async def edit(self, resident: ResidentRecord, message_id: int, raw: str) -> Outcome:
@@ -226,9 +350,9 @@ class IntakeService:
             )
             if len("\n".join(p.text for p in parts)) > self.max_chars:
                 return Rejected("append_too_long", 0, self.max_chars)
-            draft = await self.drafts.save(replace(draft, parts=parts), self.clock.now())
-            if draft.stage == SUBDISTRICT:
-                return await self._ask_subdistrict(draft, note="edited")
+            draft = await self._save(draft, parts=parts)
+            if draft.stage == UNCLEAR and classify(draft.text).kind == Kind.PROBLEM:
+                return await self._route(draft)  # the edit made it clear: a problem
             return await self._reask(draft, note="edited")
         opinion = await self.opinions.by_source_message(resident.id, message_id)
         if opinion is None:
@@ -243,11 +367,11 @@ class IntakeService:
     # --- what the resident presses -------------------------------------------------------
 
     async def choose_subdistrict(
-        self, resident: ResidentRecord, draft_id: int, choice: str
+        self, resident: ResidentRecord, draft_id: int, seq: int, choice: str
     ) -> Outcome:
-        draft = await self._own_draft(resident, draft_id, {SUBDISTRICT, CATEGORY})
-        if draft is None:
-            return Stale()
+        draft = await self._pressed(resident, draft_id, seq, {SUBDISTRICT})
+        if not isinstance(draft, DraftRecord):
+            return draft
         if choice == UNSURE:
             return await self._set_subdistrict(draft, None)
         sub = self.district.by_index(choice)
@@ -255,25 +379,243 @@ class IntakeService:
             return Stale()
         return await self._set_subdistrict(draft, sub.code)
 
-    async def _set_subdistrict(self, draft: DraftRecord, code: str | None) -> Ask:
-        unsure = code is None
-        draft = await self.drafts.save(
-            replace(
-                draft,
-                stage=CATEGORY,
-                subdistrict=code,
-                subdistrict_unsure=unsure,
-                suggested_category=suggest_category(draft.text).key,
-            ),
-            self.clock.now(),
-        )
-        return Ask(draft, CATEGORY, category_guess=suggest_category(draft.text))
-
-    async def choose_category(self, resident: ResidentRecord, draft_id: int, key: str) -> Outcome:
-        draft = await self._own_draft(resident, draft_id, {CATEGORY})
-        if draft is None or key not in {c.key for c in CATEGORIES}:
+    async def choose_category(
+        self, resident: ResidentRecord, draft_id: int, seq: int, key: str
+    ) -> Outcome:
+        draft = await self._pressed(resident, draft_id, seq, {CATEGORY})
+        if not isinstance(draft, DraftRecord):
+            return draft
+        if key not in {c.key for c in CATEGORIES}:
             return Stale()
+        if draft.subdistrict is None and not draft.subdistrict_unsure:
+            draft = await self._save(draft, category=key)
+            return await self._next_question(draft, split_checked=True)
         return await self._submit(draft, key)
+
+    async def act(self, resident: ResidentRecord, draft_id: int, seq: int, action: str) -> Outcome:
+        """The other buttons: the card, "is this a problem?", outside, split, forwarded."""
+        draft = await self._pressed(resident, draft_id, seq, ASKING)
+        if not isinstance(draft, DraftRecord):
+            return draft
+        return await self._answer(draft, action)
+
+    async def _answer(self, draft: DraftRecord, action: str) -> Outcome:
+        stage = draft.stage
+        if stage == CONFIRM and action == cb.SUBMIT:
+            return await self._submit(draft, draft.category or suggest_category(draft.text).key)
+        if stage == CONFIRM and action == cb.CHANGE_SUBDISTRICT:
+            return await self._ask_subdistrict(draft)
+        if stage in (CONFIRM, SUBDISTRICT) and action == cb.CHANGE_CATEGORY:
+            return await self._asking(draft, CATEGORY, category_guess=suggest_category(draft.text))
+        if stage == UNCLEAR and action == cb.IS_PROBLEM:
+            return await self._route(draft)
+        if stage == UNCLEAR and action == cb.NOT_PROBLEM:
+            return await self._drop(draft, "not_problem")
+        if stage == OUTSIDE and action == cb.ANYWAY:
+            return await self._after_outside(draft)
+        if stage == OUTSIDE and action == cb.NOT_SUBMIT:
+            return await self._drop(draft, "outside")
+        if stage == SPLIT and action == cb.SPLIT:
+            return await self._split(draft)
+        if stage == SPLIT and action == cb.AS_ONE:
+            return await self._next_question(draft, split_checked=True)
+        if stage == OWN and action == cb.MINE:
+            # Someone else's phone or ID number in a forwarded text is not kept.
+            parts = tuple(DraftPart(p.message_id, mask_personal_data(p.text)) for p in draft.parts)
+            draft = await self._save(draft, parts=parts, forwarded=False)
+            return await self._route(draft)
+        if stage == OWN and action == cb.NOT_MINE:
+            return await self._drop(draft, "not_mine")
+        return Superseded()  # a button of another stage: that step is past
+
+    async def cancel(self, resident: ResidentRecord) -> DraftRecord | None:
+        """Drop the open draft; the dropped draft (its live question is to be withdrawn)."""
+        draft = await self.drafts.open_for(resident.id)
+        if draft is None:
+            return None
+        await self.drafts.delete(draft.id)
+        return draft
+
+    async def current(self, resident: ResidentRecord) -> Ask | None:
+        """The question an open draft is waiting on (to show it again)."""
+        draft = await self.drafts.open_for(resident.id)
+        return await self._reask(draft) if draft else None
+
+    async def asked(self, draft: DraftRecord, outbox_id: int | None) -> None:
+        """The question was queued as outbox row `outbox_id` (None: no buttons)."""
+        await self._save(draft, question_outbox_id=outbox_id)
+
+    # --- typed answers -------------------------------------------------------------------
+
+    async def _typed_answer(self, draft: DraftRecord, text: str) -> Outcome | None:
+        """A short typed reply to the open question, taken as that answer (None: not one)."""
+        intent = classify(text)
+        stage = draft.stage
+        if intent.kind == Kind.CONFIRM:
+            return await self._confirmed(draft)
+        if intent.kind == Kind.DENY:
+            return await self._denied(draft)
+        if (stage == SUBDISTRICT and draft.parts) or stage == CONFIRM:
+            answer = subdistrict_answer(text, self.district)
+            if answer is not None:
+                return await self._set_subdistrict(
+                    draft, None if answer == TYPED_UNSURE else answer
+                )
+        if stage in (CATEGORY, CONFIRM):
+            key = category_answer(text)
+            if key is not None:
+                if draft.subdistrict is None and not draft.subdistrict_unsure:
+                    draft = await self._save(draft, category=key)
+                    return await self._next_question(draft, split_checked=True)
+                return await self._submit(draft, key)
+        return None
+
+    async def _confirmed(self, draft: DraftRecord) -> Outcome:
+        """对 / 好的 / 是 at a question: its first, suggested answer."""
+        match draft.stage:
+            case DraftStage.CONFIRM:
+                return await self._answer(draft, cb.SUBMIT)
+            case DraftStage.SUBDISTRICT if draft.suggested_subdistrict:
+                return await self._set_subdistrict(draft, draft.suggested_subdistrict)
+            case DraftStage.CATEGORY if draft.suggested_category not in (None, "other"):
+                return await self._submit(draft, draft.suggested_category or "other")
+            case DraftStage.UNCLEAR:
+                return await self._answer(draft, cb.IS_PROBLEM)
+            case DraftStage.OUTSIDE:
+                return await self._answer(draft, cb.NOT_SUBMIT)  # "yes, it is outside"
+            case DraftStage.SPLIT:
+                return await self._answer(draft, cb.SPLIT)
+            case DraftStage.OWN:
+                return await self._answer(draft, cb.MINE)
+        return await self._reask(draft, note="use_buttons")
+
+    async def _denied(self, draft: DraftRecord) -> Outcome:
+        """不是 / 不对 at a question."""
+        match draft.stage:
+            case DraftStage.UNCLEAR:
+                return await self._answer(draft, cb.NOT_PROBLEM)
+            case DraftStage.OUTSIDE:
+                return await self._answer(draft, cb.ANYWAY)  # "no, it is in Yuzhong"
+            case DraftStage.SPLIT:
+                return await self._answer(draft, cb.AS_ONE)
+            case DraftStage.OWN:
+                return await self._answer(draft, cb.NOT_MINE)
+            case DraftStage.CONFIRM:
+                return await self._reask(draft, note="what_to_change")
+        return await self._reask(draft, note="use_buttons")
+
+    # --- routing -------------------------------------------------------------------------
+
+    async def _route(self, draft: DraftRecord) -> Ask:
+        """A draft that now has its words: what to ask first."""
+        if draft.stage in (NEED_TEXT, UNCLEAR, OWN):
+            draft = await self._save(draft, stage=SUBDISTRICT)
+        text_guess = suggest_subdistrict(draft.text, self.district) if draft.text else None
+        pin = self._locate(draft)
+        if is_outside(text_guess, pin):
+            return await self._asking(draft, OUTSIDE, text_guess=text_guess, location_guess=pin)
+        return await self._next_question(draft)
+
+    async def _after_outside(self, draft: DraftRecord) -> Ask:
+        """The resident says it is in Yuzhong after all: ask the sub-district (no guess)."""
+        draft = await self._save(draft, suggested_subdistrict=None, suggestion_confidence=None)
+        return await self._asking(draft, SUBDISTRICT, note="insisted")
+
+    async def _next_question(self, draft: DraftRecord, *, split_checked: bool = False) -> Ask:
+        """Only what is missing. Place and topic both clear: one card. Otherwise the
+        question for what is missing, showing what is already known; its answer submits.
+        A message with two problems is offered a split first."""
+        text = draft.text
+        if not split_checked and text:
+            parts = split_problems(text, self.district)
+            if len(parts) >= 2:
+                return await self._asking(draft, SPLIT, parts=tuple(parts))
+        text_guess = suggest_subdistrict(text, self.district) if text else None
+        pin = self._locate(draft)
+        code, confidence = best_suggestion(text_guess, pin)
+        topic = suggest_category(text)
+        draft = await self._save(
+            draft,
+            suggested_subdistrict=code,
+            suggestion_confidence=confidence,
+            suggested_category=topic.key,
+            category=draft.category or (topic.key if clear_topic(topic) else None),
+        )
+        if draft.subdistrict is None and not draft.subdistrict_unsure:
+            clear = code is not None and (
+                (text_guess is not None and text_guess.code == code and text_guess.level == "high")
+                or (pin is not None and pin.inside and pin.code == code and pin.level == "high")
+            )
+            if not clear:
+                return await self._asking(
+                    draft, SUBDISTRICT, text_guess=text_guess, location_guess=pin
+                )
+            draft = await self._save(draft, subdistrict=code)
+        if draft.category is None:
+            return await self._asking(draft, CATEGORY, category_guess=topic, text_guess=text_guess)
+        return await self._asking(draft, CONFIRM, text_guess=text_guess, category_guess=topic)
+
+    async def _set_subdistrict(self, draft: DraftRecord, code: str | None) -> Outcome:
+        """The resident named the place: with the topic known, that submits it."""
+        draft = await self._save(draft, subdistrict=code, subdistrict_unsure=code is None)
+        if draft.category is not None:
+            return await self._submit(draft, draft.category)
+        return await self._asking(draft, CATEGORY, category_guess=suggest_category(draft.text))
+
+    async def _ask_subdistrict(self, draft: DraftRecord, note: str | None = None) -> Ask:
+        text_guess = suggest_subdistrict(draft.text, self.district) if draft.text else None
+        pin = self._locate(draft)
+        code, confidence = best_suggestion(text_guess, pin)
+        draft = await self._save(
+            draft,
+            subdistrict=None,
+            subdistrict_unsure=False,
+            suggested_subdistrict=code,
+            suggestion_confidence=confidence,
+        )
+        return await self._asking(
+            draft, SUBDISTRICT, text_guess=text_guess, location_guess=pin, note=note
+        )
+
+    async def _split(self, draft: DraftRecord) -> Outcome:
+        """Each part with a clear place goes now; the first part without one stays as the
+        draft (with any others), asked like any other."""
+        parts = split_problems(draft.text, self.district)
+        if len(parts) < 2:
+            return await self._next_question(draft, split_checked=True)
+        ready = [p for p in parts if p.subdistrict is not None]
+        left = [p for p in parts if p.subdistrict is None]
+        done: list[Submitted] = []
+        for part in ready:
+            done.append(await self._submit_part(draft, part))
+        if not left:
+            await self.drafts.delete(draft.id)
+            return SplitSubmitted(tuple(done))
+        message_id = draft.parts[0].message_id if draft.parts else 0
+        rest = "\n".join(p.text for p in left)
+        draft = await self._save(
+            draft,
+            parts=(DraftPart(message_id, rest),),
+            subdistrict=None,
+            category=None,
+            stage=SUBDISTRICT,
+        )
+        then = await self._next_question(draft, split_checked=True)
+        if not done:
+            return then
+        first, *others = done
+        return replace(first, also=tuple((s.opinion, s.review) for s in others), then=then)
+
+    async def _submit_part(self, draft: DraftRecord, part: Part) -> Submitted:
+        piece = replace(
+            draft,
+            parts=tuple(DraftPart(p.message_id, part.text) for p in draft.parts[:1]),
+            subdistrict=part.subdistrict,
+            subdistrict_unsure=False,
+        )
+        opinion = await self.opinions.create_from_draft(piece, part.category, self.clock.now())
+        review = await self.moderation.review(opinion)
+        return Submitted(opinion, review)
 
     async def _submit(self, draft: DraftRecord, key: str) -> Submitted:
         opinion = await self.opinions.create_from_draft(draft, key, self.clock.now())
@@ -283,80 +625,140 @@ class IntakeService:
         review = await self.moderation.review(opinion)
         return Submitted(opinion, review)
 
-    async def cancel(self, resident: ResidentRecord) -> bool:
-        draft = await self.drafts.open_for(resident.id)
-        if draft is None:
-            return False
+    async def _drop(self, draft: DraftRecord, reason: str) -> Dropped:
         await self.drafts.delete(draft.id)
-        return True
-
-    async def current(self, resident: ResidentRecord) -> Ask | None:
-        """The question an open draft is waiting on (to show it again)."""
-        draft = await self.drafts.open_for(resident.id)
-        return await self._reask(draft) if draft else None
+        return Dropped(reason)
 
     # --- internals ---------------------------------------------------------------------
 
-    async def _append(self, draft: DraftRecord, message_id: int, text: str) -> Outcome:
-        if any(p.message_id == message_id for p in draft.parts):
-            return await self._reask(draft)  # the same message again: nothing new
-        # A short typed reply to the open question is an answer, not more of the opinion.
-        if draft.stage == SUBDISTRICT and draft.parts:
-            answer = subdistrict_answer(text, self.district)
-            if answer is not None:
-                return await self._set_subdistrict(
-                    draft, None if answer == TYPED_UNSURE else answer
-                )
-        if draft.stage == CATEGORY:
-            key = category_answer(text)
-            if key is not None:
-                return await self._submit(draft, key)
+    async def _append(
+        self, draft: DraftRecord, message_id: int, text: str, *, quiet: bool = False
+    ) -> Outcome:
         combined = len(draft.text) + 1 + len(text) if draft.parts else len(text)
         if combined > self.max_chars:
             return Rejected("append_too_long", combined, self.max_chars)
-        was_waiting = draft.stage == NEED_TEXT
-        draft = await self.drafts.save(
-            replace(
-                draft,
-                parts=(*draft.parts, DraftPart(message_id, text)),
-                stage=SUBDISTRICT if was_waiting else draft.stage,
-            ),
-            self.clock.now(),
-        )
-        if draft.stage == SUBDISTRICT:
-            return await self._ask_subdistrict(draft, note=None if was_waiting else "appended")
-        return await self._reask(draft, note="appended")
+        had_words = bool(draft.text)
+        draft = await self._save(draft, parts=(*draft.parts, DraftPart(message_id, text)))
+        if draft.stage == NEED_TEXT or not had_words:
+            return await self._route(draft)
+        if draft.stage == CONFIRM and draft.subdistrict is not None and not quiet:
+            # New words may name the place more clearly; keep what the resident chose.
+            return await self._reask(draft, note="appended")
+        return await self._reask(draft, note=None if quiet else "appended")
 
-    async def _ask_subdistrict(self, draft: DraftRecord, note: str | None = None) -> Ask:
-        text_guess = suggest_subdistrict(draft.text, self.district) if draft.text else None
-        location_guess = self._locate(draft)
-        code, confidence = best_suggestion(text_guess, location_guess)
-        if (code, confidence) != (draft.suggested_subdistrict, draft.suggestion_confidence):
-            draft = await self.drafts.save(
-                replace(draft, suggested_subdistrict=code, suggestion_confidence=confidence),
-                self.clock.now(),
-            )
-        return Ask(draft, SUBDISTRICT, text_guess, location_guess, note=note)
+    def _continues_burst(self, draft: DraftRecord, sent_at: datetime | None) -> bool:
+        """The client cut a long text into several messages: the pieces come seconds apart,
+        each but the last near Telegram's 4096 characters."""
+        if sent_at is None or draft.updated_at is None or not draft.parts:
+            return False
+        last = draft.parts[-1].text
+        return len(last) >= BURST_PIECE and sent_at - draft.updated_at <= BURST_WINDOW
+
+    def _bare_place(self, text: str) -> bool:
+        """Only a place name ("解放碑"): the problem itself is still to come."""
+        answer = subdistrict_answer(text, self.district)
+        return answer is not None and answer != TYPED_UNSURE
 
     async def _reask(self, draft: DraftRecord, note: str | None = None) -> Ask:
-        if draft.stage == CATEGORY:
-            return Ask(draft, CATEGORY, category_guess=suggest_category(draft.text), note=note)
-        if draft.stage == SUBDISTRICT:
-            return await self._ask_subdistrict(draft, note)
-        return Ask(draft, NEED_TEXT, location_guess=self._locate(draft), note=note)
+        """The open question again (a new message; the old one is withdrawn)."""
+        match draft.stage:
+            case DraftStage.CATEGORY:
+                return await self._asking(
+                    draft, CATEGORY, category_guess=suggest_category(draft.text), note=note
+                )
+            case DraftStage.SUBDISTRICT:
+                return await self._ask_subdistrict(draft, note)
+            case DraftStage.CONFIRM:
+                return await self._asking(
+                    draft, CONFIRM, category_guess=suggest_category(draft.text), note=note
+                )
+            case DraftStage.OUTSIDE:
+                text_guess = suggest_subdistrict(draft.text, self.district) if draft.text else None
+                return await self._asking(
+                    draft, OUTSIDE, text_guess=text_guess, location_guess=self._locate(draft)
+                )
+            case DraftStage.SPLIT:
+                parts = split_problems(draft.text, self.district)
+                if len(parts) < 2:
+                    return await self._next_question(draft, split_checked=True)
+                return await self._asking(draft, SPLIT, parts=tuple(parts), note=note)
+        return await self._asking(
+            draft, DraftStage(draft.stage), location_guess=self._locate(draft), note=note
+        )
+
+    async def _asking(
+        self,
+        draft: DraftRecord,
+        stage: DraftStage,
+        *,
+        text_guess: SubdistrictGuess | None = None,
+        location_guess: LocationGuess | None = None,
+        category_guess: CategoryGuess | None = None,
+        note: str | None = None,
+        parts: tuple[Part, ...] = (),
+    ) -> Ask:
+        """A new question: numbered, so the buttons of any earlier one stop acting. The
+        earlier question's outbox row stays on the draft for the handler to withdraw."""
+        draft = await self._save(draft, stage=stage, question_seq=draft.question_seq + 1)
+        return Ask(
+            draft,
+            stage,
+            text_guess=text_guess,
+            location_guess=location_guess,
+            category_guess=category_guess,
+            note=note,
+            parts=parts,
+        )
+
+    async def _pressed(
+        self,
+        resident: ResidentRecord,
+        draft_id: int,
+        seq: int,
+        stages: frozenset[DraftStage] | set[DraftStage],
+    ) -> DraftRecord | Stale | Superseded:
+        """The draft a press acts on; Stale for someone else's or a gone draft, Superseded
+        for a question already answered or replaced. The pressed message is edited by the
+        handler, so it is no longer the one to withdraw."""
+        draft = await self.drafts.get(draft_id)
+        if draft is None or draft.resident_id != resident.id:
+            return Stale()
+        if seq != draft.question_seq or draft.stage not in stages:
+            return Superseded()
+        return await self._save(draft, question_outbox_id=None)
 
     def _locate(self, draft: DraftRecord) -> LocationGuess | None:
         if draft.latitude is None or draft.longitude is None:
             return None
         return locate(draft.latitude, draft.longitude, self.district)
 
-    async def _own_draft(
-        self, resident: ResidentRecord, draft_id: int, stages: set[DraftStage]
-    ) -> DraftRecord | None:
-        draft = await self.drafts.get(draft_id)
-        if draft is None or draft.resident_id != resident.id or draft.stage not in stages:
-            return None
-        return draft
+    async def _create(
+        self,
+        resident: ResidentRecord,
+        stage: DraftStage,
+        *,
+        parts: list[DraftPart] | None = None,
+        photos: list[str] | None = None,
+        voices: list[str] | None = None,
+        forwarded: bool = False,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> DraftRecord:
+        return await self.drafts.create(
+            resident.id,
+            stage=stage,
+            parts=parts or [],
+            photo_file_ids=photos or [],
+            voice_file_ids=voices or [],
+            forwarded=forwarded,
+            latitude=latitude,
+            longitude=longitude,
+            now=self.clock.now(),
+        )
+
+    async def _save(self, draft: DraftRecord, **changes: object) -> DraftRecord:
+        changed = replace(draft, **changes)  # type: ignore[arg-type]
+        return await self.drafts.save(changed, self.clock.now())
 
     async def _rate_limit(self, resident: ResidentRecord) -> RateLimited | None:
         now = self.clock.now()

@@ -22,7 +22,8 @@ QUEUE = CallbackData(
         "bulkok",
         "back",
     ),
-    Word("arg", r"[0-9a-z_]{1,16}"),
+    # A category goes by its key (positions move when a category is added).
+    Word("arg", r"[0-9a-z_]{1,24}"),
 )
 #: bn:<card>:yes|no: confirm banning a member or an admin (the card names who and how).
 BAN = CallbackData("bn", Id("card"), Choice("answer", "yes", "no"))

@@ -175,10 +175,8 @@ async def queue_pressed(update: Update, ctx: BotContext) -> None:
             t(lang, "pick_category", ref=ref_of(work, n)),
             categories_keyboard(card.id, lang),
         )
-    elif action == "cat" and arg.isdigit() and int(arg) < len(CATEGORIES):
-        result = await service.retag(
-            staffer.member.telegram_id, n, category=CATEGORIES[int(arg)].key
-        )
+    elif action == "cat" and (category := category_by_key(arg)) is not None:
+        result = await service.retag(staffer.member.telegram_id, n, category=category.key)
         note = _outcome_line(work, staffer, result, n)
     elif action == "dup":
         await work.service(MemberSettings).wait_for(staffer.member, f"merge:{n}")
