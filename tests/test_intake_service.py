@@ -399,3 +399,21 @@ async def test_pieces_of_a_long_text_stay_one_draft(
         second = await svc.add_text(r, 2, "好的", sent_at=now)  # the tail of the same text
     assert isinstance(first, Ask) and isinstance(second, Ask)
     assert second.draft.text.endswith("\n好的")
+
+
+async def test_a_place_or_topic_typed_at_the_card_changes_the_card(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        card = await svc.add_text(r, 1, "七星岗通远门旁边的路灯晚上不亮")
+        assert isinstance(card, Ask) and card.stage == CONFIRM
+        moved = await svc.add_text(r, 2, "两路口")
+        assert isinstance(moved, Ask) and moved.stage == CONFIRM
+        assert moved.draft.subdistrict == "500103004"
+        retopic = await svc.add_text(r, 3, "环境卫生")
+        assert isinstance(retopic, Ask) and retopic.stage == CONFIRM
+        assert retopic.draft.category == "environment_sanitation"
+        done = await svc.add_text(r, 4, "没错")
+    assert isinstance(done, Submitted)
+    assert done.opinion.subdistrict == "500103004"
+    assert done.opinion.category == "environment_sanitation"
+    assert done.opinion.text == "七星岗通远门旁边的路灯晚上不亮"

@@ -12,6 +12,7 @@ district, two problems in one message, or a forwarded text are asked about befor
 
 from __future__ import annotations
 
+import re
 from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Self
@@ -33,7 +34,7 @@ from bot.domain.answers import category_answer, subdistrict_answer
 from bot.domain.clock import Clock
 from bot.domain.intents import Intent, Kind, classify
 from bot.domain.split import Part, split_problems
-from bot.domain.text import mask_personal_data
+from bot.domain.text import mask_personal_data, matching_form
 from bot.features.intake import callbacks as cb
 from bot.features.moderation.service import ModerationService, Review
 from bot.telegram.work import Work
@@ -58,6 +59,8 @@ ASKING = frozenset({SUBDISTRICT, CATEGORY, CONFIRM, UNCLEAR, OUTSIDE, SPLIT, OWN
 #: client split (Telegram's limit is 4096 characters a message).
 BURST_PIECE = 3500
 BURST_WINDOW = timedelta(seconds=30)
+#: What may stand around a bare place name ("观音桥那边吧").
+_FILLER = re.compile(r"[\s\W_]|那边|这边|附近|这里|那里|吧|啊|呢|的")
 #: Coordinates outside these ranges are not a place on Earth.
 _LAT, _LON = 90.0, 180.0
 
@@ -464,7 +467,7 @@ class IntakeService:
         if stage in (CATEGORY, CONFIRM):
             key = category_answer(text)
             if key is not None:
-                if draft.subdistrict is None and not draft.subdistrict_unsure:
+                if stage == CONFIRM or (draft.subdistrict is None and not draft.subdistrict_unsure):
                     draft = await self._save(draft, category=key)
                     return await self._next_question(draft, split_checked=True)
                 return await self._submit(draft, key)
@@ -556,8 +559,12 @@ class IntakeService:
         return await self._asking(draft, CONFIRM, text_guess=text_guess, category_guess=topic)
 
     async def _set_subdistrict(self, draft: DraftRecord, code: str | None) -> Outcome:
-        """The resident named the place: with the topic known, that submits it."""
+        """The resident named the place: with the topic known, that submits it (a place
+        typed at the card changes the card instead, shown again)."""
+        at_card = draft.stage == CONFIRM
         draft = await self._save(draft, subdistrict=code, subdistrict_unsure=code is None)
+        if at_card:
+            return await self._next_question(draft, split_checked=True)
         if draft.category is not None:
             return await self._submit(draft, draft.category)
         return await self._asking(draft, CATEGORY, category_guess=suggest_category(draft.text))
@@ -655,9 +662,18 @@ class IntakeService:
         return len(last) >= BURST_PIECE and sent_at - draft.updated_at <= BURST_WINDOW
 
     def _bare_place(self, text: str) -> bool:
-        """Only a place name ("解放碑"): the problem itself is still to come."""
+        """Only a place name ("解放碑", or 观音桥 outside the district): the problem itself
+        is still to come."""
         answer = subdistrict_answer(text, self.district)
-        return answer is not None and answer != TYPED_UNSURE
+        if answer is not None:
+            return answer != TYPED_UNSURE
+        guess = suggest_subdistrict(text, self.district)
+        if guess.outside is None:
+            return False
+        rest = matching_form(text)
+        for m in guess.matches:
+            rest = rest.replace(m.text, "")
+        return not _FILLER.sub("", rest)
 
     async def _reask(self, draft: DraftRecord, note: str | None = None) -> Ask:
         """The open question again (a new message; the old one is withdrawn)."""
