@@ -20,6 +20,7 @@ from bot.features.intake.service import (
     SUBDISTRICT,
     Answered,
     Ask,
+    Dropped,
     EditedOpinion,
     EditUnrelated,
     IntakeService,
@@ -417,3 +418,80 @@ async def test_a_place_or_topic_typed_at_the_card_changes_the_card(h: Harness) -
     assert done.opinion.subdistrict == "500103004"
     assert done.opinion.category == "environment_sanitation"
     assert done.opinion.text == "七星岗通远门旁边的路灯晚上不亮"
+
+
+async def test_typed_button_words_act_and_are_not_opinion_text(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        card = await svc.add_text(r, 1, "七星岗通远门旁边的路灯晚上不亮")
+        assert isinstance(card, Ask) and card.stage == CONFIRM
+        place = await svc.add_text(r, 2, "改街道")
+        assert isinstance(place, Ask) and place.stage == SUBDISTRICT
+        assert place.draft.text == "七星岗通远门旁边的路灯晚上不亮"
+        dropped = await svc.add_text(r, 3, "算了")
+        assert dropped == Dropped("cancelled")
+        assert await svc.drafts.open_for(r.id) is None
+    async with h.service() as svc:
+        await svc.add_text(r, 4, "七星岗通远门旁边的路灯晚上不亮")
+        done = await svc.add_text(r, 5, "提交")
+    assert isinstance(done, Submitted) and done.opinion.text == "七星岗通远门旁边的路灯晚上不亮"
+
+
+async def test_a_topic_word_answers_the_topic_question(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        ask = await svc.add_text(r, 1, "上清寺那边晚上有人飙车，很吵")
+        assert isinstance(ask, Ask) and ask.stage == CATEGORY
+        done = await svc.add_text(r, 2, "噪音")
+    assert isinstance(done, Submitted) and done.opinion.text == "上清寺那边晚上有人飙车，很吵"
+
+
+async def test_an_edit_tags_the_text_afresh(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        card = await svc.add_text(r, 1, "七星岗的路灯坏了")
+        assert isinstance(card, Ask) and card.draft.subdistrict == "500103001"
+        edited = await svc.edit(r, 1, "大坪医院门口的路灯坏了")
+    assert isinstance(edited, Ask) and edited.note == "edited"
+    assert edited.draft.subdistrict in (None, "500103012")
+    assert edited.draft.subdistrict != "500103001"
+
+
+async def test_a_second_problem_sent_apart_is_offered_a_split(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        await svc.add_text(r, 1, "化龙桥红岩村那边下水道冒水")
+        more = await svc.add_text(r, 2, "还有大坪时代天街门口共享单车乱停")
+    assert isinstance(more, Ask) and more.stage == "split"
+
+
+async def test_no_at_the_outside_notice_is_asked_again(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        await svc.add_text(r, 1, "观音桥步行街晚上太吵了")
+        again = await svc.add_text(r, 2, "no")
+    assert isinstance(again, Ask) and again.stage == OUTSIDE and again.note == "use_buttons"
+
+
+async def test_a_typed_place_answers_a_voice_messages_question(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        await svc.add_voice(r, 1, "VOICE1", None)
+        ask = await svc.add_text(r, 2, "在七星岗")
+    assert isinstance(ask, Ask) and ask.draft.subdistrict == "500103001"
+    assert ask.draft.text == ""
+
+
+async def test_a_photo_with_an_emoji_caption_is_kept(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        ask = await svc.add_photo(r, 1, "PHOTO1", "😡")
+    assert isinstance(ask, Ask) and ask.draft.photo_file_ids == ("PHOTO1",)
+
+
+async def test_a_reference_number_typed_is_a_status_question(h: Harness) -> None:
+    r = await h.resident()
+    async with h.service() as svc:
+        out = await svc.add_text(r, 1, "YZ-000001")
+        assert isinstance(out, Answered) and out.intent.topic == "status"
+        assert await svc.drafts.open_for(r.id) is None

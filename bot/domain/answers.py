@@ -31,7 +31,14 @@ _UNSURE_WORDS = (
     "unsure",
     "don't know",
     "dont know",
+    "i don't know",
+    "i dont know",
+    "dunno",
+    "idk",
     "no idea",
+    "我也不知道",
+    "不知道是哪个街道",
+    "我也不清楚",
 )
 _FILLER = re.compile(r"[\s\.,!?;:'\"，。！？；：、“”‘’（）()…~～-]+")
 #: Words that may stand around a place name in a reply ("在洪崖洞那边吧").

@@ -265,3 +265,34 @@ async def test_english_questions_get_english_answers(resident: NewResident) -> N
     answer = await r.say("who are you?")
     text = _texts(answer)
     assert "committee members" in text and "政协" not in text
+
+
+async def test_a_typed_answer_that_ends_the_draft_withdraws_its_keyboard(
+    bot: BotUnderTest, resident: NewResident
+) -> None:
+    r = await resident()
+    card = (await r.say("七星岗通远门旁边的路灯晚上不亮，走路看不清"))[-1]
+    receipt = await r.say("要得")
+    assert _receipts(receipt) == 1
+    old = next(m for m in await r.c.bot_messages(r.id) if m.message_id == card.message_id)
+    assert not old.buttons, "no dead keyboard left behind"
+
+
+async def test_yes_after_a_bare_place_asks_for_the_problem_again(
+    bot: BotUnderTest, resident: NewResident
+) -> None:
+    r = await resident()
+    await r.say("上清寺")
+    again = await r.say("好的")
+    text = _texts(again)
+    assert "上清寺" in text and "什么问题" in text
+    assert "按钮" not in text and "照片" not in text
+
+
+async def test_a_district_named_outside_is_not_quoted_as_a_place_in_itself(
+    bot: BotUnderTest, resident: NewResident
+) -> None:
+    r = await resident("en")
+    asked = (await r.say("Cars park everywhere in Guanyinqiao, the pavement is blocked"))[-1]
+    text = asked.text or ""
+    assert "Jiangbei District" in text and "江北区" not in text

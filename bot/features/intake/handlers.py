@@ -17,6 +17,7 @@ from bot.domain.intents import Kind, Topic
 from bot.features.consent import require_consent
 from bot.features.intake import callbacks
 from bot.features.intake.service import (
+    NEED_TEXT,
     Answered,
     Ask,
     Dropped,
@@ -61,14 +62,25 @@ async def _withdraw(ctx: BotContext, chat_id: int, draft: DraftRecord) -> None:
 
 
 async def reply_outcome(
-    update: Update, ctx: BotContext, outcome: Outcome, lang: Lang, *, edit_message_id: int = 0
+    update: Update,
+    ctx: BotContext,
+    outcome: Outcome,
+    lang: Lang,
+    *,
+    edit_message_id: int = 0,
+    live: int | None = None,
 ) -> None:
-    """Turn a service outcome into messages; one place so every path answers alike."""
+    """Turn a service outcome into messages; one place so every path answers alike.
+
+    `live`: the outbox row of the question that was open before this message; when a typed
+    answer ends the draft (submitted, dropped), its buttons are withdrawn too."""
     chat_id = ctx.chat_id(update)
     if chat_id is None:
         return
     out, deps = ctx.out, ctx.work.deps
     phone = deps.settings.office_phone
+    if live is not None and isinstance(outcome, Submitted | SplitSubmitted | Dropped):
+        await out.retire(chat_id, live)
     match outcome:
         case Ask():
             await show(ctx, chat_id, outcome, lang)
@@ -76,7 +88,11 @@ async def reply_outcome(
             if intent.kind == Kind.COMMAND and intent.topic == Topic.CANCEL and pending:
                 await _cancel(ctx, chat_id, update, lang)
                 return
-            await out.text(chat_id, answer_text(intent, lang, deps, pending=pending is not None))
+            words_awaited = pending is not None and pending.stage == NEED_TEXT
+            if not (words_awaited and intent.kind in (Kind.CONFIRM, Kind.DENY, Kind.UNSURE)):
+                # ("好的" after "what is the problem there?": the question itself is the answer.)
+                pending_now = pending is not None
+                await out.text(chat_id, answer_text(intent, lang, deps, pending=pending_now))
             if pending is not None:
                 await show(ctx, chat_id, pending, lang)
             ctx.done(f"answered_{intent.topic or intent.kind}")
@@ -162,14 +178,16 @@ async def text_message(update: Update, ctx: BotContext) -> None:
     resident = await require_consent(update, ctx)
     if resident is None:
         return
-    outcome = await ctx.work.service(IntakeService).add_text(
+    intake = ctx.work.service(IntakeService)
+    live = await intake.live_question(resident)
+    outcome = await intake.add_text(
         resident,
         message.message_id,
         message.text or "",
         forwarded=_forwarded(message),
         sent_at=message.date,
     )
-    await reply_outcome(update, ctx, outcome, ctx.lang(update, resident))
+    await reply_outcome(update, ctx, outcome, ctx.lang(update, resident), live=live)
 
 
 async def photo_message(update: Update, ctx: BotContext) -> None:
@@ -181,10 +199,10 @@ async def photo_message(update: Update, ctx: BotContext) -> None:
     if resident is None:
         return
     largest = message.photo[-1]
-    outcome = await ctx.work.service(IntakeService).add_photo(
-        resident, message.message_id, largest.file_id, message.caption
-    )
-    await reply_outcome(update, ctx, outcome, ctx.lang(update, resident))
+    intake = ctx.work.service(IntakeService)
+    live = await intake.live_question(resident)
+    outcome = await intake.add_photo(resident, message.message_id, largest.file_id, message.caption)
+    await reply_outcome(update, ctx, outcome, ctx.lang(update, resident), live=live)
 
 
 async def voice_message(update: Update, ctx: BotContext) -> None:
@@ -229,8 +247,10 @@ async def edited_message(update: Update, ctx: BotContext) -> None:
     if raw is None or (message.text or "").startswith("/"):
         ctx.done("edit_ignored")
         return
-    outcome = await ctx.work.service(IntakeService).edit(resident, message.message_id, raw)
-    await reply_outcome(update, ctx, outcome, ctx.lang(update, resident))
+    intake = ctx.work.service(IntakeService)
+    live = await intake.live_question(resident)
+    outcome = await intake.edit(resident, message.message_id, raw)
+    await reply_outcome(update, ctx, outcome, ctx.lang(update, resident), live=live)
 
 
 async def _pressed(

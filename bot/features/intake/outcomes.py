@@ -160,11 +160,50 @@ def clear_topic(guess: CategoryGuess) -> bool:
 
 
 def is_outside(text_guess: SubdistrictGuess | None, pin: LocationGuess | None) -> bool:
-    """The problem seems to be outside the district: an outside place named and no confident
-    place inside, or a pin outside with nothing in the text saying otherwise."""
-    confident = (
-        text_guess is not None and text_guess.code is not None and text_guess.level == "high"
-    )
-    if text_guess is not None and text_guess.outside is not None and not confident:
+    """The problem seems to be outside the district: an outside place named that outweighs
+    every place inside (the tagger then gives no code; "从南坪过来的车在菜园坝乱停" keeps
+    菜园坝), or a pin outside with no place inside named."""
+    if text_guess is not None and text_guess.outside is not None and text_guess.code is None:
         return True
-    return pin is not None and not pin.inside and not confident
+    named_inside = text_guess is not None and text_guess.code is not None
+    return pin is not None and not pin.inside and not named_inside
+
+
+#: Words typed at a question that mean one of its buttons, by stage. Checked on the whole
+#: (short) message, so "提交" is the button and "提交了三次都没人管" stays opinion text.
+TYPED_ACTIONS: dict[str, dict[str, str]] = {
+    "confirm": {
+        "提交": "submit",
+        "确认": "submit",
+        "确认提交": "submit",
+        "发送": "submit",
+        "send": "submit",
+        "submit": "submit",
+        "改街道": "chsd",
+        "换街道": "chsd",
+        "街道不对": "chsd",
+        "改类别": "chcat",
+        "换类别": "chcat",
+        "类别不对": "chcat",
+    },
+    "subdistrict": {"改类别": "chcat", "换类别": "chcat", "类别不对": "chcat"},
+    "split": {
+        "分开": "split",
+        "分开提交": "split",
+        "分成两条": "split",
+        "分两条": "split",
+        "split": "split",
+        "一条": "one",
+        "一条就行": "one",
+        "不用分": "one",
+        "不分": "one",
+        "合在一起": "one",
+        "作为一条": "one",
+        "keepasone": "one",
+    },
+    "outside": {"不提交": "drop", "继续提交": "anyway", "在渝中": "anyway", "在渝中区": "anyway"},
+}
+#: Words that drop the draft at any question ("算了" at the card).
+TYPED_DROP = frozenset(
+    {"算了", "不要了", "不提交了", "不说了", "不反映了", "nevermind", "forgetit"}
+)

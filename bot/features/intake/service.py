@@ -31,7 +31,8 @@ from bot.domain import (
 from bot.domain.answers import UNSURE as TYPED_UNSURE
 from bot.domain.answers import category_answer, subdistrict_answer
 from bot.domain.clock import Clock
-from bot.domain.intents import Kind, classify
+from bot.domain.intents import Intent, Kind, Topic, classify
+from bot.domain.references import parse_reference
 from bot.domain.split import Part, split_problems
 from bot.domain.text import mask_personal_data, matching_form
 from bot.features.intake import callbacks as cb
@@ -49,6 +50,8 @@ from bot.features.intake.outcomes import (
     PLACE_FILLER,
     SPLIT,
     SUBDISTRICT,
+    TYPED_ACTIONS,
+    TYPED_DROP,
     UNCLEAR,
     UNSURE,
     Answered,
@@ -148,6 +151,14 @@ class IntakeService:
             typed = await self._typed_answer(draft, text)
             if typed is not None:
                 return typed
+        if parse_reference(text.strip()) is not None:
+            # "YZ-000123": the resident asks about an opinion, /my shows it.
+            status = Intent(Kind.COMMAND, Topic.STATUS)
+            return Answered(status, await self._reask(draft) if draft else None)
+        if draft is not None and draft.stage == NEED_TEXT and self._bare_place(text):
+            # Still only a place: it replaces the one before, the problem is still to come.
+            draft = await self._save(draft, parts=(DraftPart(message_id, text),))
+            return await self._asking(draft, NEED_TEXT, note="place")
         intent = classify(text)
         if intent.kind not in (Kind.PROBLEM, Kind.UNCLEAR) and not forwarded:
             return Answered(intent, await self._reask(draft) if draft else None)
@@ -179,6 +190,8 @@ class IntakeService:
     ) -> Outcome:
         text = clean_text(caption or "")
         check = check_opinion_text(text, max_chars=self.max_chars)
+        if check.reason in ("no_words", "too_short"):
+            text, check = "", check_opinion_text("", max_chars=self.max_chars)  # 😡: no caption
         if text and not check.ok and check.reason != "empty":
             return Rejected(check.reason, check.length, self.max_chars)
         draft = await self.drafts.open_for(resident.id)
@@ -259,6 +272,13 @@ class IntakeService:
             draft = await self._save(draft, parts=parts)
             if draft.stage == UNCLEAR and classify(draft.text).kind == Kind.PROBLEM:
                 return await self._route(draft)  # the edit made it clear: a problem
+            if draft.stage in (SUBDISTRICT, CATEGORY, CONFIRM, OUTSIDE, SPLIT):
+                # New words may name another place or topic: tag them afresh, ask again.
+                draft = await self._save(
+                    draft, subdistrict=None, subdistrict_unsure=False, category=None
+                )
+                ask = await self._route(draft)
+                return replace(ask, note="edited")
             return await self._reask(draft, note="edited")
         opinion = await self.opinions.by_source_message(resident.id, message_id)
         if opinion is None:
@@ -347,6 +367,11 @@ class IntakeService:
         draft = await self.drafts.open_for(resident.id)
         return await self._reask(draft) if draft else None
 
+    async def live_question(self, resident: ResidentRecord) -> int | None:
+        """The outbox row of the question the resident's draft waits on, if any."""
+        draft = await self.drafts.open_for(resident.id)
+        return draft.question_outbox_id if draft is not None else None
+
     async def asked(self, draft: DraftRecord, outbox_id: int | None) -> None:
         """The question was queued as outbox row `outbox_id` (None: no buttons)."""
         await self._save(draft, question_outbox_id=outbox_id)
@@ -355,13 +380,21 @@ class IntakeService:
 
     async def _typed_answer(self, draft: DraftRecord, text: str) -> Outcome | None:
         """A short typed reply to the open question, taken as that answer (None: not one)."""
-        intent = classify(text)
         stage = draft.stage
+        word = PLACE_FILLER.sub("", text.casefold()) or text.casefold().strip()
+        if word in TYPED_DROP or text.casefold().strip(" .!。！") in TYPED_DROP:
+            return await self._drop(draft, "cancelled")
+        action = TYPED_ACTIONS.get(stage, {}).get(word) or TYPED_ACTIONS.get(stage, {}).get(
+            text.casefold().strip(" .!。！")
+        )
+        if action is not None:
+            return await self._answer(draft, action)
+        intent = classify(text)
         if intent.kind == Kind.CONFIRM:
             return await self._confirmed(draft)
         if intent.kind == Kind.DENY:
             return await self._denied(draft)
-        if (stage == SUBDISTRICT and draft.parts) or stage == CONFIRM:
+        if stage in (SUBDISTRICT, CONFIRM):
             answer = subdistrict_answer(text, self.district)
             if answer is not None:
                 return await self._set_subdistrict(
@@ -369,6 +402,10 @@ class IntakeService:
                 )
         if stage in (CATEGORY, CONFIRM):
             key = category_answer(text)
+            if key is None and stage == CATEGORY and len(word) <= 6:
+                # A topic word rather than a topic's name: "噪音", "治安", "路灯".
+                guess = suggest_category(text)
+                key = guess.key if guess.key != "other" else None
             if key is not None:
                 if stage == CONFIRM or (draft.subdistrict is None and not draft.subdistrict_unsure):
                     draft = await self._save(draft, category=key)
@@ -401,7 +438,8 @@ class IntakeService:
             case DraftStage.UNCLEAR:
                 return await self._answer(draft, cb.NOT_PROBLEM)
             case DraftStage.OUTSIDE:
-                return await self._answer(draft, cb.ANYWAY)  # "no, it is in Yuzhong"
+                # "No" to "this is in Jiangbei, call 12345": no to which half? The buttons say.
+                return await self._reask(draft, note="use_buttons")
             case DraftStage.SPLIT:
                 return await self._answer(draft, cb.AS_ONE)
             case DraftStage.OWN:
@@ -551,9 +589,11 @@ class IntakeService:
         draft = await self._save(draft, parts=(*draft.parts, DraftPart(message_id, text)))
         if draft.stage == NEED_TEXT or not had_words:
             return await self._route(draft)
-        if draft.stage == CONFIRM and draft.subdistrict is not None and not quiet:
-            # New words may name the place more clearly; keep what the resident chose.
-            return await self._reask(draft, note="appended")
+        if not quiet and draft.stage in (SUBDISTRICT, CATEGORY, CONFIRM):
+            # "还有…大坪时代天街…" in a message of its own: a second problem, offered apart.
+            parts = split_problems(draft.text, self.district)
+            if len(parts) >= 2:
+                return await self._asking(draft, SPLIT, parts=tuple(parts), note="appended")
         return await self._reask(draft, note=None if quiet else "appended")
 
     def _continues_burst(self, draft: DraftRecord, sent_at: datetime | None) -> bool:
@@ -594,7 +634,11 @@ class IntakeService:
             case DraftStage.OUTSIDE:
                 text_guess = suggest_subdistrict(draft.text, self.district) if draft.text else None
                 return await self._asking(
-                    draft, OUTSIDE, text_guess=text_guess, location_guess=self._locate(draft)
+                    draft,
+                    OUTSIDE,
+                    text_guess=text_guess,
+                    location_guess=self._locate(draft),
+                    note=note,
                 )
             case DraftStage.SPLIT:
                 parts = split_problems(draft.text, self.district)

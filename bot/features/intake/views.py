@@ -3,6 +3,8 @@ the receipt, and the answers to what is not a problem, as HTML and keyboards."""
 
 from __future__ import annotations
 
+from pypinyin import lazy_pinyin
+
 from bot.deps import Deps
 from bot.domain import CATEGORIES, District, category_label
 from bot.domain.intents import Intent, Kind, Topic
@@ -116,7 +118,7 @@ def _extras(ask: Ask, lang: Lang) -> str:
         bits.append(t(lang, "with_voice", n=len(d.voice_file_ids)))
     if d.has_location:
         bits.append(t(lang, "with_location"))
-    return " · ".join(bits)
+    return " · ".join(bits) + "\n" if bits else ""
 
 
 def _card(ask: Ask, lang: Lang, district: District) -> tuple[str, Keyboard]:
@@ -127,7 +129,10 @@ def _card(ask: Ask, lang: Lang, district: District) -> tuple[str, Keyboard]:
     guess = ask.text_guess
     if guess is not None and guess.outside is not None:
         outside = "\n" + t(
-            lang, "card_outside_named", place=guess.outside[0], district=guess.outside[1]
+            lang,
+            "card_outside_named",
+            place=guess.outside[0],
+            district=district_name(guess.outside[1], lang),
         )
     body = t(
         lang,
@@ -180,7 +185,11 @@ def _outside(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard]:
     phone = deps.settings.office_phone
     if guess is not None and guess.outside is not None:
         place, where = guess.outside
-        body = t(lang, "outside_place", place=place, district=where, phone=phone)
+        where = district_name(where, lang)
+        if place.rstrip("区") == guess.outside[1].rstrip("区"):
+            body = t(lang, "outside_district", district=where, phone=phone)  # 沙坪坝区 itself
+        else:
+            body = t(lang, "outside_place", place=place, district=where, phone=phone)
     else:
         km = f"{pin.distance_m / 1000:.0f}" if pin is not None else "?"
         body = t(lang, "outside_location", km=km, phone=phone)
@@ -189,6 +198,14 @@ def _outside(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard]:
         [_action(ask, t(lang, "btn_not_submit"), cb.NOT_SUBMIT)],
     ]
     return body, keyboard
+
+
+def district_name(name: str, lang: Lang) -> str:
+    """Another district's name in the resident's language: 江北区, or Jiangbei District."""
+    if lang != "en" or not name:
+        return name
+    syllables = lazy_pinyin(name.removesuffix("区").removesuffix("县"))
+    return "".join(syllables).capitalize() + (" District" if name.endswith("区") else " County")
 
 
 def _split(ask: Ask, lang: Lang, district: District) -> tuple[str, Keyboard]:
@@ -217,6 +234,20 @@ def _split(ask: Ask, lang: Lang, district: District) -> tuple[str, Keyboard]:
     return body, keyboard
 
 
+def _need_text(ask: Ask, lang: Lang) -> str:
+    """The words are still missing: after a bare place, a pin, a photo, or anything else."""
+    d, pin = ask.draft, ask.location_guess
+    if d.text:
+        return t(lang, "need_text_place", place=d.text)
+    if d.photo_file_ids:
+        return t(lang, "need_text_photo")
+    if pin is not None and not pin.inside:
+        return t(lang, "need_text_location_outside", km=f"{pin.distance_m / 1000:.0f}")
+    if d.has_location:
+        return t(lang, "need_text_location")
+    return t(lang, "need_text")
+
+
 def render_ask(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard | None]:
     district = deps.district
     notes = {
@@ -231,14 +262,7 @@ def render_ask(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard | None]:
     key = notes.get(ask.note or "")
     prefix = t(lang, key) + "\n\n" if key else ""
     if ask.stage == NEED_TEXT:
-        if ask.note == "place":
-            return prefix + t(lang, "need_text_place", place=ask.draft.text), None
-        need = (
-            "need_text_location"
-            if ask.draft.has_location and not ask.draft.photo_file_ids
-            else "need_text_photo"
-        )
-        return prefix + t(lang, need), None
+        return prefix + _need_text(ask, lang), None
     if ask.stage == CONFIRM:
         body, card = _card(ask, lang, district)
         return prefix + body, card
