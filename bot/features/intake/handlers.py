@@ -8,6 +8,7 @@ edited to show the answer instead.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from html import escape
 
 from telegram import CallbackQuery, Message, MessageOriginUser, Update
@@ -38,7 +39,6 @@ from bot.features.moderation.service import Review
 from bot.telegram.callbacks import CallbackData, Pressed
 from bot.telegram.context import BotContext, Who
 from bot.telegram.html import MAX_TEXT
-from bot.telegram.labels import category_name, subdistrict_name
 from bot.telegram.texts import Html, Lang
 from storage.records import DraftRecord, OpinionRecord, ResidentRecord
 
@@ -67,7 +67,6 @@ async def reply_outcome(
     outcome: Outcome,
     lang: Lang,
     *,
-    edit_message_id: int = 0,
     live: int | None = None,
 ) -> None:
     """Turn a service outcome into messages; one place so every path answers alike.
@@ -113,8 +112,6 @@ async def reply_outcome(
             await out.text(chat_id, t(lang, "rate_limited", count=count, when=when, phone=phone))
             ctx.done("rate_limited")
         case Submitted():
-            if edit_message_id:
-                await out.edit(chat_id, edit_message_id, _chosen_line(outcome.opinion, lang))
             await _receipt(ctx, chat_id, outcome.opinion, outcome.review, lang)
             for opinion, review in outcome.also:
                 await _receipt(ctx, chat_id, opinion, review, lang)
@@ -151,10 +148,6 @@ async def _receipt(
     if review is not None and review.waiting:
         text += "\n\n" + t(lang, "receipt_under_review")
     await ctx.out.text(chat_id, text)
-
-
-def _chosen_line(opinion: OpinionRecord, lang: Lang) -> str:
-    return "✅ " + category_name(opinion.category, lang)
 
 
 def _forwarded(message: Message) -> bool:
@@ -285,6 +278,49 @@ async def _pressed(
     return who, query, outcome
 
 
+async def _answer_in_place(
+    update: Update, ctx: BotContext, who: Who, query: CallbackQuery, outcome: Outcome
+) -> None:
+    """A press is answered by editing the pressed question into what comes next: the next
+    question (its buttons), or the receipt. One call to the chat instead of an edit and a
+    new message, so the answer arrives at once under Telegram's one-a-second per chat, and
+    the chat keeps one live question. Anything else goes the usual way."""
+    message = query.message
+    if not isinstance(message, Message):
+        await reply_outcome(update, ctx, outcome, who.lang)
+        return
+    deps = ctx.work.deps
+    if isinstance(outcome, Ask) and outcome.stage != NEED_TEXT:
+        html, keyboard = render_ask(outcome, who.lang, deps)
+        await ctx.out.edit(who.chat_id, message.message_id, html, keyboard)
+        # The live question is still the pressed message: its outbox row stays on the draft.
+        await ctx.work.service(IntakeService).asked(outcome.draft, outcome.draft.question_outbox_id)
+        ctx.done(f"ask_{outcome.stage}")
+        return
+    if isinstance(outcome, Submitted) and not outcome.also and outcome.then is None:
+        ref = reference_number(deps.district.reference_prefix, outcome.opinion.id)
+        text = receipt(ref, outcome.opinion.subdistrict, outcome.opinion.category, who.lang, deps)
+        if outcome.review is not None and outcome.review.waiting:
+            text += "\n\n" + t(who.lang, "receipt_under_review")
+        await ctx.out.edit(who.chat_id, message.message_id, text)
+        ctx.done("opinion_created")
+        return
+    # Dropped, split, or a split that left a question: the pressed question shows what was
+    # pressed, and what follows comes as new messages.
+    label = _pressed_label(message, query.data)
+    html = f"{message.text_html}\n\n👉 {escape(label)}" if label and message.text else ""
+    if html and len(html) <= MAX_TEXT:
+        await ctx.out.edit(who.chat_id, message.message_id, html)
+    else:
+        await ctx.out.edit_markup(who.chat_id, message.message_id)
+    if isinstance(outcome, Submitted) and outcome.then is not None:
+        then = outcome.then
+        outcome = replace(
+            outcome, then=replace(then, draft=replace(then.draft, question_outbox_id=None))
+        )
+    await reply_outcome(update, ctx, outcome, who.lang)
+
+
 async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
     """sd:<draft>:<q>:<index|u>: the resident confirms or corrects the sub-district."""
     pressed = await _pressed(
@@ -295,25 +331,8 @@ async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
             resident, p.id("draft"), p.id("q"), p.word("choice")
         ),
     )
-    if pressed is None:
-        return
-    who, query, outcome = pressed
-    code = (
-        outcome.draft.subdistrict
-        if isinstance(outcome, Ask)
-        else outcome.opinion.subdistrict
-        if isinstance(outcome, Submitted)
-        else ""
-    )
-    if code != "" and query.message is not None:
-        chosen = (
-            subdistrict_name(ctx.work.district, code, who.lang)
-            if code
-            else t(who.lang, "area_unsure")
-        )
-        line = "✅ " + t(who.lang, "chosen_subdistrict", subdistrict=chosen)
-        await ctx.out.edit(who.chat_id, query.message.message_id, line)
-    await reply_outcome(update, ctx, outcome, who.lang)
+    if pressed is not None:
+        await _answer_in_place(update, ctx, *pressed)
 
 
 async def category_pressed(update: Update, ctx: BotContext) -> None:
@@ -326,11 +345,8 @@ async def category_pressed(update: Update, ctx: BotContext) -> None:
             resident, p.id("draft"), p.id("q"), p.word("key")
         ),
     )
-    if pressed is None:
-        return
-    who, query, outcome = pressed
-    message_id = query.message.message_id if query.message is not None else 0
-    await reply_outcome(update, ctx, outcome, who.lang, edit_message_id=message_id)
+    if pressed is not None:
+        await _answer_in_place(update, ctx, *pressed)
 
 
 async def action_pressed(update: Update, ctx: BotContext) -> None:
@@ -343,18 +359,8 @@ async def action_pressed(update: Update, ctx: BotContext) -> None:
             resident, p.id("draft"), p.id("q"), p.word("action")
         ),
     )
-    if pressed is None:
-        return
-    who, query, outcome = pressed
-    message = query.message
-    if isinstance(message, Message) and message.text:
-        # The pressed question keeps its text and shows the answer in place of its buttons.
-        label = _pressed_label(message, query.data)
-        if label:
-            html = f"{message.text_html}\n\n👉 {escape(label)}"
-            if len(html) <= MAX_TEXT:
-                await ctx.out.edit(who.chat_id, message.message_id, html)
-    await reply_outcome(update, ctx, outcome, who.lang)
+    if pressed is not None:
+        await _answer_in_place(update, ctx, *pressed)
 
 
 def _pressed_label(message: Message, data: str | None) -> str:

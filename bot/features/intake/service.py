@@ -681,14 +681,14 @@ class IntakeService:
         stages: frozenset[DraftStage] | set[DraftStage],
     ) -> DraftRecord | Stale | Superseded:
         """The draft a press acts on; Stale for someone else's or a gone draft, Superseded
-        for a question already answered or replaced. The pressed message is edited by the
-        handler, so it is no longer the one to withdraw."""
+        for a question already answered or replaced. The pressed message is the live
+        question: the handler turns it into the answer (the next question, or the receipt)."""
         draft = await self.drafts.get(draft_id)
         if draft is None or draft.resident_id != resident.id:
             return Stale()
         if seq != draft.question_seq or draft.stage not in stages:
             return Superseded()
-        return await self._save(draft, question_outbox_id=None)
+        return draft
 
     def _locate(self, draft: DraftRecord) -> LocationGuess | None:
         if draft.latitude is None or draft.longitude is None:
