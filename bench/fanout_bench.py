@@ -15,10 +15,10 @@ shipped default); an admin grants `--members` members (StaffService.grant, as /g
 in four sub-districts, one in ten following two; `--opinions` opinions become visible
 (Visibility.make_visible, as a submission does), most of them in those sub-districts. Then
 the clock jumps to the members' digest time and the scheduler's tick
-(`runtime.scheduler.tick()`) builds every member's digest in the three steps of
-`bot.features.digests.jobs`: `take_due` (a short transaction), `render` (texts, chart, sheet,
-in a thread, outside any transaction), `queue` (a short transaction), each digest sent as soon
-as it is queued. While the round is built and
+(`runtime.scheduler.tick()`) builds every member's digest, a batch of members at a time, in the
+three steps of `bot.features.digests.jobs`: `take_batch` (a short transaction), `render`
+(texts, chart, sheet, in a thread, outside any transaction), `queue_batch` (a short
+transaction), each batch sent as soon as it is queued. While the round is built and
 sent, a resident's reply is queued every half second (into the outbox, as a handler does) and
 another resident sends /help every second (through the whole bot: poller, handler, sender);
 the same is then measured again with no round.
@@ -29,7 +29,8 @@ each member and the project's Sender, no bot around it; replies queued the same 
 Reported: the achieved send rate over Telegram's 30 a second (goal >= 0.95), the violations
 the emulator counted (goal 0), the time to build the round, reply latency p50/p99 with and
 without the fan-out (goal p99 <= 1 s), peak memory; for a round, the time in each step and
-the time the tick's transactions held SQLite's write lock.
+the time the tick's transactions (and the other tasks' during the round) held SQLite's write
+lock.
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ from bot.domain.clock import SystemClock, utcnow  # noqa: E402
 from storage import create_engine, session_factory, unit_of_work, upgrade  # noqa: E402
 from storage.models import Digest, Opinion, OutboxMessage  # noqa: E402
 from storage.records import OpinionRecord  # noqa: E402
-from storage.repositories import OutboxRepository, StaffRepository  # noqa: E402
+from storage.repositories import (  # noqa: E402
+    DigestRepository,
+    OutboxRepository,
+    StaffRepository,
+)
 from storage.statuses import OutboxStatus, Priority, Role  # noqa: E402
 from tgemu import EmulatorClient, make_token  # noqa: E402
 
@@ -252,28 +257,43 @@ class Transactions:
     """The transactions one task runs (the tick's): how long each waited for SQLite's write
     lock (BEGIN IMMEDIATE) and how long it held it (from the lock to the connection's return
     to the pool, right after its commit or rollback), by the step that began it (`label`,
-    set by the caller; "other" for the rest: due members, digests left unqueued, jobs)."""
+    set by the caller; "other" for the rest: due members, digests left unqueued, jobs).
+    Also, while `others_on` is set, the same for the other tasks named in `others` (the
+    sender, the update processor, the queued replies…)."""
 
     def __init__(self, engine: Any) -> None:
         self.task: asyncio.Task[Any] | None = None
         self.label = "other"
         self.waited: list[float] = []
         self.held: dict[str, list[float]] = {}
-        self._asked: dict[int, float] = {}
-        self._got: dict[int, tuple[float, str]] = {}
+        self.others: dict[asyncio.Task[Any], str] = {}
+        self.others_on = False
+        self.others_held: dict[str, list[float]] = {}
+        self.others_waited: dict[str, list[float]] = {}
+        self._asked: dict[int, tuple[float, str | None]] = {}
+        self._got: dict[int, tuple[float, str, bool]] = {}
 
-        def mine() -> bool:
+        def whose() -> tuple[bool, str | None] | None:
+            """(the tick's, which other task) for the current task, None if not watched."""
             try:
-                return self.task is not None and asyncio.current_task() is self.task
+                task = asyncio.current_task()
             except RuntimeError:  # no event loop in this thread
-                return False
+                return None
+            if task is None:
+                return None
+            if self.task is not None and task is self.task:
+                return True, None
+            if self.others_on:
+                return False, self.others.get(task, "other tasks")
+            return None
 
         # A session takes a connection from the pool right before it begins its
         # transaction (where the engine's own listener issues BEGIN IMMEDIATE, and waits)...
         @event.listens_for(engine.pool, "checkout")
         def _asking(dbapi_conn: Any, record: Any, proxy: Any) -> None:
-            if mine():
-                self._asked[id(dbapi_conn)] = time.perf_counter()
+            who = whose()
+            if who is not None:
+                self._asked[id(dbapi_conn)] = (time.perf_counter(), who[1])
 
         # ... and this runs after that listener: the lock is held from here.
         @event.listens_for(engine, "begin")
@@ -281,15 +301,21 @@ class Transactions:
             key = id(conn.connection.dbapi_connection)
             if key in self._asked:
                 now = time.perf_counter()
-                self.waited.append(now - self._asked.pop(key))
-                self._got[key] = (now, self.label)
-                self.label = "other"
+                asked, other = self._asked.pop(key)
+                if other is None:
+                    self.waited.append(now - asked)
+                    self._got[key] = (now, self.label, True)
+                    self.label = "other"
+                else:
+                    self.others_waited.setdefault(other, []).append(now - asked)
+                    self._got[key] = (now, other, False)
 
         @event.listens_for(engine.pool, "checkin")
         def _returned(dbapi_conn: Any, record: Any) -> None:
             got = self._got.pop(id(dbapi_conn), None)
             if got is not None:
-                self.held.setdefault(got[1], []).append(time.perf_counter() - got[0])
+                into = self.held if got[2] else self.others_held
+                into.setdefault(got[1], []).append(time.perf_counter() - got[0])
 
     def labelled(
         self, label: str, fn: Callable[..., Awaitable[Any]]
@@ -315,6 +341,16 @@ class Transactions:
             },
             "waited": sum(self.waited),
             "waited_p99": pct(self.waited, 0.99),
+            "others": {
+                k: (
+                    len(xs),
+                    sum(xs),
+                    pct(xs, 0.5),
+                    pct(xs, 0.99),
+                    pct(self.others_waited.get(k, []), 0.99),
+                )
+                for k, xs in self.others_held.items()
+            },
         }
 
 
@@ -495,13 +531,35 @@ async def measure_round(
 
     steps = Steps()
     steps.install()
-    # The three steps of each digest (jobs.py): take_due and queue in their transactions,
-    # render in a thread outside any.
-    take = steps.wrap_async("take_due", DigestService.take_due)
-    queue = steps.wrap_async("queue", DigestService.queue)
-    setattr(DigestService, "take_due", held.labelled("take", take))  # noqa: B010
+    # The three steps of each batch of digests (jobs.py): take and queue in their
+    # transactions, render in a thread outside any; one member alone where a batch failed.
+    for name, label, step in (
+        ("take_batch", "take", "take"),
+        ("queue_batch", "queue", "queue"),
+        ("take_due", "take (one)", "take"),
+        ("queue", "queue (one)", "queue"),
+    ):
+        timed = steps.wrap_async(step, getattr(DigestService, name))
+        setattr(DigestService, name, held.labelled(label, timed))
     setattr(DigestService, "render", steps.wrap_sync("render", DigestService.render))  # noqa: B010
-    setattr(DigestService, "queue", held.labelled("queue", queue))  # noqa: B010
+    for cls, names in (
+        (
+            DigestRepository,
+            (
+                "members",
+                "last_of",
+                "start_digests",
+                "take_many",
+                "finish_many",
+                "awaiting_many",
+                "mark_queued_many",
+            ),
+        ),
+        (OutboxRepository, ("add_many",)),
+    ):
+        for name in names:
+            label = f"db: {cls.__name__.removesuffix('Repository').lower()}.{name}"
+            setattr(cls, name, steps.wrap_async(label, getattr(cls, name)))
     building, done = asyncio.Event(), asyncio.Event()
     commits: dict[str, list[float]] = {"build": [], "send": []}
 
@@ -528,6 +586,15 @@ async def measure_round(
     started = time.perf_counter()
     building.set()
     held.task = asyncio.current_task()  # the tick runs in this task
+    sender, processor, poller, maintenance = runtime.tasks
+    held.others = {
+        sender: "sender",
+        processor: "update processor",
+        poller: "poller",
+        maintenance: "housekeeping",
+        during_queued: "queued replies",
+    }
+    held.others_on = True
     ran = await runtime.scheduler.tick()
     held.task = None
     building.clear()
@@ -541,8 +608,11 @@ async def measure_round(
         left = sum(n for (p, st), n in counts.items() if p == Priority.BULK and st not in MESSAGES)
         if not left:
             break
-        await asyncio.sleep(0.05)
+        # Not more often: each look is a transaction, and takes the write lock the bot needs
+        # (the rate is measured from the rows' own send times, not from this loop).
+        await asyncio.sleep(0.5)
     elapsed = time.perf_counter() - started
+    held.others_on = False
     rss_sent = memory("VmHWM")
     done.set()
     during = await during_queued
@@ -698,16 +768,16 @@ def report_round(args: argparse.Namespace, r: dict[str, Any]) -> None:
                 f" p50 {pct(values, 0.5):.0f} ms, p99 {pct(values, 0.99):.0f} ms"
             )
     steps = r["steps"]
-    take, render, queue = (steps.get(k, 0.0) for k in ("take_due", "render", "queue"))
+    take, render, queue = (steps.get(k, 0.0) for k in ("take", "render", "queue"))
     n = max(1, r["digests"])
     print(
-        f"the round's {r['built']:.1f} s: take_due {take:.1f} s ({take / n * 1000:.0f} ms a"
-        f" digest, in its transaction), render {render:.1f} s ({render / n * 1000:.0f} ms, in a"
-        f" thread, no transaction), queue {queue:.1f} s ({queue / n * 1000:.0f} ms, in its"
-        " transaction); of these, in seconds:"
+        f"the round's {r['built']:.1f} s: take {take:.1f} s ({take / n * 1000:.1f} ms a"
+        f" digest, in the batches' transactions), render {render:.1f} s"
+        f" ({render / n * 1000:.1f} ms, in a thread, no transaction), queue {queue:.1f} s"
+        f" ({queue / n * 1000:.1f} ms, in the batches' transactions); of these, in seconds:"
     )
     shown = sorted(
-        ((k, v) for k, v in steps.items() if k not in ("take_due", "render", "queue")),
+        ((k, v) for k, v in steps.items() if k not in ("take", "render", "queue")),
         key=lambda kv: -kv[1],
     )
     print("  " + ", ".join(f"{k} {v:.1f}" for k, v in shown))
@@ -724,6 +794,15 @@ def report_round(args: argparse.Namespace, r: dict[str, Any]) -> None:
         + "; ".join(
             f"{k} {n:,} transactions, {total:.1f} s, p50 {p50:.0f} ms, p99 {p99:.0f} ms"
             for k, (n, total, p50, p99) in sorted(h["by"].items())
+        )
+    )
+    print(
+        "other tasks' transactions from the tick to the last digest message: "
+        + "; ".join(
+            f"{k} {n:,} ({n / max(1e-9, r['elapsed']):.1f}/s), holding {total:.1f} s"
+            f" ({total / max(1e-9, r['elapsed']):.0%}), p50 {p50:.0f} ms, p99 {p99:.0f} ms,"
+            f" waited p99 {w99:.0f} ms"
+            for k, (n, total, p50, p99, w99) in sorted(h["others"].items())
         )
     )
     before, built, sent = r["rss"]

@@ -5,11 +5,15 @@
   button presses are not messages and are not held back (bot.delivery.pacing).
 - **Replies first.** Rows carry a priority: a resident's reply goes ahead of thousands of
   queued digest or invitation messages.
-- **Claims.** A row is claimed (status sending, with this sender's id) just before its request
-  goes out, and its outcome is recorded as soon as it comes back: a crash repeats at most the
-  requests in flight. Claims of a sender that is gone are settled at start. On PostgreSQL
-  each sender holds an advisory lock while it lives, so another process can tell a live
-  claim from a dead one; SQLite is one process, and any claim found at start is dead.
+- **Claims.** A row is claimed (status sending, with this sender's id) shortly before its
+  request goes out, and its outcome is recorded before anything more is claimed: at no moment
+  are more rows claimed than requests may be in flight (one per chat, `chats_at_once`), so a
+  crash repeats at most those. One transaction records what came back, looks at what is due
+  and claims the next rows, a fraction of a second's worth: on SQLite each transaction takes
+  the write lock that residents' replies and a digest round need too. Claims of a sender
+  that is gone are settled at start. On PostgreSQL each sender holds an advisory lock while
+  it lives, so another process can tell a live claim from a dead one; SQLite is one
+  process, and any claim found at start is dead.
 - **Maybe delivered.** A request that went out without an answer (a read timeout, a dropped
   connection, a crash) may have arrived. Calls safe to repeat (edits, answers) go again. A
   new message that answers a person goes again once: someone waiting for an answer is worse
@@ -30,6 +34,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 from sqlalchemy import text
@@ -54,12 +59,20 @@ _HARMLESS = ("message is not modified", "query is too old", "query id is invalid
 GIVE_UP_AFTER = timedelta(days=1)
 
 OnBlocked = Callable[[AsyncSession, int], Awaitable[None]]
-#: How many rows are looked at in one pass (at most `chats_at_once` of them go out).
-LOOK_AHEAD = 200
-#: Rows are claimed this far ahead of the moment the pace lets them leave: enough to keep
-#: the pace without a database round trip per message, short enough that few are claimed
-#: and not yet sent when a crash comes.
-CLAIM_AHEAD = 0.07
+#: How many rows are looked at in one pass (at most `chats_at_once` of them go out). Enough
+#: to get past the chats that must wait (in flight, or a message in the last second: about
+#: 16 + 30 at full pace) twice over; more would make every pass read rows it cannot use.
+LOOK_AHEAD = 96
+#: Rows are claimed up to this far ahead of the moment the pace lets them leave: enough to
+#: keep the pace with a few transactions a second rather than one per message, short enough
+#: that few are claimed and not yet sent when a crash comes, and that a reply queued behind
+#: them waits little.
+CLAIM_AHEAD = 0.25
+#: After an answer, more is claimed only once less than this is booked ahead (or when a
+#: commit wakes the sender): a transaction per answer would take the lock 30 times a second.
+REFILL_BELOW = 0.1
+#: An answer is recorded at the latest this long after it came, if nothing is claimed first.
+RECORD_WITHIN = 0.25
 #: How often claims of senders that are gone are looked for (and the liveness lock checked).
 RECOVER_EVERY = 30.0
 #: Network failures that happened before the request left: safe to send again.
@@ -97,6 +110,7 @@ class Sender:
         self.owner = f"s{self.lock_key}"
         self._in_flight: dict[int, asyncio.Task[None]] = {}  # chat id -> its row's request
         self._outcomes: list[_Outcome] = []
+        self._first_outcome = 0.0  # loop time the oldest unrecorded outcome came back
         self._done = asyncio.Event()
         self._paused_until = 0.0  # loop time: a 429 pauses everything this long
         self._liveness: AsyncConnection | None = None
@@ -114,9 +128,10 @@ class Sender:
         and records them.
         """
         backoff = 1.0
+        eager = True
         while not stopping.is_set():
             try:
-                wait = await self.pump()
+                wait = await self.pump(eager=eager)
                 backoff = 1.0
             except (SQLAlchemyError, OSError) as exc:  # asyncpg: ConnectionRefusedError
                 log.warning("database unavailable (%s); retrying in %.0fs", exc, backoff)
@@ -130,8 +145,11 @@ class Sender:
                 continue
             if self._done.is_set():
                 self._done.clear()
+                eager = False
                 continue
-            await _wait_either(wake, self._done, wait)
+            # Woken by an answer: claim only if the pace is about to need more. Woken by a
+            # commit (a reply may be waiting) or by the time it asked for: look now.
+            eager = await _wait_either(wake, self._done, wait) != "b"
         await self.drain()
 
     async def flush(self, timeout: float = 10.0) -> None:
@@ -140,14 +158,18 @@ class Sender:
         is recorded in time."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
+        eager = True
         while loop.time() < deadline - 1.0:
-            wait = await self.pump()
+            wait = await self.pump(eager=eager)
             if not self._in_flight and not self._outcomes:
                 horizon = self.clock.now() + timedelta(seconds=deadline - loop.time())
                 async with unit_of_work(self.sessions) as session:
                     if not await OutboxRepository(session).due_count(horizon):
                         break
-            await _wait_either(asyncio.Event(), self._done, min(wait, deadline - loop.time()))
+            woken = await _wait_either(
+                asyncio.Event(), self._done, min(wait, deadline - loop.time())
+            )
+            eager = woken != "b"
             self._done.clear()
         await self.drain()
 
@@ -161,44 +183,60 @@ class Sender:
         """After the last send: let other processes know this sender's claims are over."""
         await self._release_liveness()
 
-    async def pump(self) -> float:
-        """Record outcomes, start what may go now; returns seconds until it is worth looking
-        again (a pace or a retry time), at most one."""
+    async def pump(self, *, eager: bool = True) -> float:
+        """Record outcomes, claim and start what may go now, in one transaction; returns
+        seconds until it is worth looking again (a pace or a retry time), at most one.
+
+        Not `eager` (an answer just came back): the database is left alone unless the pace
+        is about to need more rows or an outcome has waited RECORD_WITHIN."""
         loop = asyncio.get_running_loop()
         if loop.time() >= self._next_recovery:
             # At start, then now and then: a sender elsewhere may have died meanwhile.
             await self.recover()
             self._next_recovery = loop.time() + RECOVER_EVERY
-        await self._record()
-        loop = asyncio.get_running_loop()
-        if loop.time() < self._paused_until:
-            return min(self._paused_until - loop.time(), 1.0)
         free = self.chats_at_once - len(self._in_flight)
-        if free <= 0:
-            return 1.0
+        paused = loop.time() < self._paused_until
+        booked = self.window.wait() if self.window is not None else 0.0
+        if paused or free <= 0 or (not eager and booked > REFILL_BELOW):
+            record_in = self._first_outcome + RECORD_WITHIN - loop.time()
+            if self._outcomes and (record_in <= 0 or not self._in_flight or paused):
+                await self._record()
+            if paused:
+                return min(self._paused_until - loop.time(), 1.0)
+            until = booked - REFILL_BELOW if free > 0 else 1.0  # or an answer wakes it
+            if self._outcomes:
+                until = min(until, record_in)
+            return max(min(until, 1.0), 0.005)
         now = self.clock.now()
-        async with unit_of_work(self.sessions) as session:
-            rows = await OutboxRepository(session).due(now, limit=LOOK_AHEAD)
-        chosen, wait = self._choose(rows, free)
-        if chosen:
-            try:
-                async with unit_of_work(self.sessions) as session:
-                    outbox = OutboxRepository(session)
+        outcomes, self._outcomes = self._outcomes, []
+        chosen: list[tuple[OutboxRecord, float]] = []
+        got: set[int] = set()
+        parts: dict[int, tuple[dict[str, Any], bytes | None]] = {}
+        wait = 1.0
+        try:
+            async with unit_of_work(self.sessions) as session:
+                outbox = OutboxRepository(session)
+                await self._write(session, outbox, outcomes, now)
+                rows = await outbox.due(now, limit=LOOK_AHEAD, payloads=False)
+                chosen, wait = self._choose(rows, free)
+                if chosen:
                     got = set(await outbox.claim([r.id for r, _ in chosen], self.owner, now))
-                    files = await outbox.contents([r.id for r, _ in chosen if r.id in got])
-            except BaseException:
-                got = set()
-                raise
-            finally:
-                for row, _ in chosen:  # places booked for rows we did not get go back
-                    if row.id not in got and row.method not in NOT_MESSAGES and self.window:
-                        self.window.release()
-            for row, delay in chosen:
-                if row.id not in got:  # another sender has it
-                    continue
-                if row.id in files:
-                    row = replace(row, file_content=files[row.id])
-                self._in_flight[row.chat_id] = asyncio.create_task(self._deliver(row, delay))
+                    parts = await outbox.parts([r.id for r, _ in chosen if r.id in got])
+        except BaseException:
+            got = set()
+            self._outcomes[:0] = outcomes  # not recorded: kept for the next try
+            raise
+        finally:
+            for row, _ in chosen:  # places booked for rows we did not get go back
+                if row.id not in got and row.method not in NOT_MESSAGES and self.window:
+                    self.window.release()
+        self._recorded(outcomes, now)
+        for row, delay in chosen:
+            if row.id not in got:  # another sender has it
+                continue
+            payload, content = parts[row.id]
+            row = replace(row, payload=payload, file_content=content)
+            self._in_flight[row.chat_id] = asyncio.create_task(self._deliver(row, delay))
         if self.next_retry is not None:
             if self.next_retry > now:
                 wait = min(wait, (self.next_retry - now).total_seconds())
@@ -262,6 +300,8 @@ class Sender:
                 if self.window is not None:
                     self.window.answered()
                 self.pacer.answered(row.chat_id)
+        if not self._outcomes:
+            self._first_outcome = asyncio.get_running_loop().time()
         self._outcomes.append(outcome)
         self._done.set()
 
@@ -314,26 +354,41 @@ class Sender:
         now = self.clock.now()
         try:
             async with unit_of_work(self.sessions) as session:
-                outbox = OutboxRepository(session)
-                for o in outcomes:
-                    me = self.owner
-                    if o.kind == "sent":
-                        await outbox.sent(o.row.id, o.message_id, now, owner=me)
-                    elif o.kind == "retry":
-                        at = now + timedelta(seconds=o.wait)
-                        await outbox.retry_later(o.row.id, at, o.detail, owner=me)
-                    elif o.kind == "uncertain":
-                        await outbox.uncertain(o.row.id, o.detail, owner=me)
-                    elif o.kind == "blocked":
-                        await outbox.failed(o.row.id, o.detail, owner=me)
-                        await outbox.drop_pending_for_chat(o.row.chat_id, "403 blocked by the user")
-                        if self.on_blocked is not None:
-                            await self.on_blocked(session, o.row.chat_id)
-                    else:
-                        await outbox.failed(o.row.id, o.detail, owner=me)
+                await self._write(session, OutboxRepository(session), outcomes, now)
         except BaseException:
             self._outcomes[:0] = outcomes  # not recorded: keep them for the next try
             raise
+        self._recorded(outcomes, now)
+
+    async def _write(
+        self,
+        session: AsyncSession,
+        outbox: OutboxRepository,
+        outcomes: list[_Outcome],
+        now: datetime,
+    ) -> None:
+        """The outcomes, in the caller's transaction: those sent in one statement (the
+        common case), the rest one by one."""
+        me = self.owner
+        sent = [(o.row.id, o.message_id) for o in outcomes if o.kind == "sent"]
+        if sent:
+            await outbox.sent_many(sent, now, owner=me)
+        for o in outcomes:
+            if o.kind == "retry":
+                at = now + timedelta(seconds=o.wait)
+                await outbox.retry_later(o.row.id, at, o.detail, owner=me)
+            elif o.kind == "uncertain":
+                await outbox.uncertain(o.row.id, o.detail, owner=me)
+            elif o.kind == "blocked":
+                await outbox.failed(o.row.id, o.detail, owner=me)
+                await outbox.drop_pending_for_chat(o.row.chat_id, "403 blocked by the user")
+                if self.on_blocked is not None:
+                    await self.on_blocked(session, o.row.chat_id)
+            elif o.kind != "sent":
+                await outbox.failed(o.row.id, o.detail, owner=me)
+
+    def _recorded(self, outcomes: list[_Outcome], now: datetime) -> None:
+        """After the outcomes' commit: when the soonest retry is due."""
         retries = [now + timedelta(seconds=o.wait) for o in outcomes if o.kind == "retry"]
         if retries:
             soonest = min(retries)
@@ -405,15 +460,18 @@ def _may_repeat(row: OutboxRecord) -> bool:
     return row.method in IDEMPOTENT or (row.priority == Priority.REPLY and row.attempts == 0)
 
 
-async def _wait_either(a: asyncio.Event, b: asyncio.Event, seconds: float) -> None:
-    """Until either event is set, or `seconds` pass."""
+async def _wait_either(a: asyncio.Event, b: asyncio.Event, seconds: float) -> str:
+    """Until either event is set, or `seconds` pass: "a", "b" or "" (the time passed)."""
     if a.is_set() or b.is_set():
+        which = "a" if a.is_set() else "b"
         a.clear()
-        return
+        return which
     waiters = [asyncio.ensure_future(a.wait()), asyncio.ensure_future(b.wait())]
     try:
         await asyncio.wait(waiters, timeout=max(seconds, 0.0), return_when=asyncio.FIRST_COMPLETED)
     finally:
         for w in waiters:
             w.cancel()
+    which = "a" if a.is_set() else "b" if b.is_set() else ""
     a.clear()
+    return which

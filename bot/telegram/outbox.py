@@ -9,6 +9,8 @@ checked.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,16 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.delivery.methods import (
     ANSWER_CALLBACK_QUERY,
     DELETE_MY_COMMANDS,
+    EDIT_MESSAGE_REPLY_MARKUP,
     EDIT_MESSAGE_TEXT,
     SEND_DOCUMENT,
     SEND_MESSAGE,
     SEND_PHOTO,
+    SEND_VOICE,
     SET_MY_COMMANDS,
 )
 from bot.domain.clock import Clock
 from bot.telegram.html import MAX_CAPTION, MAX_TEXT, split_html, visible_length
 from bot.telegram.keyboards import Keyboard, keyboard_markup
 from storage.repositories import OutboxRepository
+from storage.repositories.outbox import NewRow
 from storage.statuses import Priority
 
 #: Telegram shows at most 200 characters of a button answer.
@@ -38,6 +43,20 @@ class Outbox:
     def __init__(self, session: AsyncSession, clock: Clock) -> None:
         self._repo = OutboxRepository(session)
         self._clock = clock
+        self._held: list[NewRow] | None = None
+
+    @asynccontextmanager
+    async def batched(self) -> AsyncIterator[None]:
+        """Calls queued inside go to the database together, in one statement when the block
+        ends (a digest round queues a batch of members' digests at once)."""
+        self._held = []
+        try:
+            yield
+            rows = self._held
+            self._held = None
+            await self._repo.add_many(rows, now=self._clock.now())
+        finally:
+            self._held = None
 
     async def _add(
         self,
@@ -47,6 +66,9 @@ class Outbox:
         content: bytes | None = None,
         priority: Priority = Priority.REPLY,
     ) -> None:
+        if self._held is not None:
+            self._held.append(NewRow(chat_id, method, payload, content, priority))
+            return
         await self._repo.add(
             chat_id, method, payload, content, priority=priority, now=self._clock.now()
         )
@@ -71,6 +93,42 @@ class Outbox:
             if keyboard and i == len(parts) - 1:
                 payload["reply_markup"] = keyboard_markup(keyboard)
             await self._add(chat_id, SEND_MESSAGE, payload, priority=priority)
+
+    async def question(self, chat_id: int, html: str, keyboard: Keyboard | None) -> int:
+        """A question with buttons, as one message; its row id lets a later question
+        withdraw it (`retire`). Longer texts are cut before the keyboard is attached."""
+        parts = split_html(html, MAX_TEXT)
+        for part in parts[:-1]:
+            await self._add(chat_id, SEND_MESSAGE, {"text": part, "parse_mode": "HTML"})
+        payload: dict[str, Any] = {"text": parts[-1], "parse_mode": "HTML"}
+        if keyboard:
+            payload["reply_markup"] = keyboard_markup(keyboard)
+        return await self._repo.add_question(chat_id, SEND_MESSAGE, payload, now=self._clock.now())
+
+    async def retire(self, chat_id: int, row_id: int) -> None:
+        """A superseded question: never sent if still queued, else its buttons removed, so
+        only one live question stays in the chat."""
+        message_id = await self._repo.withdraw(row_id, chat_id)
+        if message_id is not None:
+            await self.edit_markup(chat_id, message_id)
+
+    async def edit_markup(
+        self, chat_id: int, message_id: int, keyboard: Keyboard | None = None
+    ) -> None:
+        """Change (or, with none, remove) a message's buttons, leaving its text."""
+        payload: dict[str, Any] = {"message_id": message_id}
+        if keyboard:
+            payload["reply_markup"] = keyboard_markup(keyboard)
+        await self._add(chat_id, EDIT_MESSAGE_REPLY_MARKUP, payload)
+
+    async def voice_by_id(
+        self, chat_id: int, file_id: str, caption_html: str | None = None
+    ) -> None:
+        """A voice message Telegram already holds (one a resident sent), by its file id."""
+        payload: dict[str, Any] = {"file_id": file_id}
+        if caption_html:
+            payload.update(caption=caption_html, parse_mode="HTML")
+        await self._add(chat_id, SEND_VOICE, payload)
 
     async def edit(
         self, chat_id: int, message_id: int, html: str, keyboard: Keyboard | None = None

@@ -10,11 +10,24 @@ twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, delete, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -23,11 +36,13 @@ from storage.models import (
     DigestItem,
     Opinion,
     OpinionSupporter,
+    Staff,
     StaffSubdistrict,
     UTCDateTime,
     VisibilityEvent,
 )
-from storage.records import DigestEntry, DigestRecord
+from storage.records import DigestEntry, DigestRecord, StaffRecord
+from storage.repositories.staff import _record as _staff_record
 from storage.statuses import ALL_SUBDISTRICTS, OpinionStatus, VisibilityKind
 
 
@@ -68,27 +83,41 @@ def _entry_columns(moved_from: Any, queued_at: Any) -> tuple[Any, ...]:
 
 
 _ENTRY_COLUMNS = _entry_columns(DigestItem.moved_from, DigestItem.queued_at)
+#: An opinion's columns alone, in the same places (the item's own two left empty).
+_OPINION_COLUMNS = _entry_columns(literal(None, String), literal(None, UTCDateTime()))
 
 
-def _entries(rows: Iterable[Any]) -> list[DigestEntry]:
-    out = []
-    for op_id, sd, cat, status, text, created, visible, moved, photos, lat, queued, sup in rows:
-        out.append(
-            DigestEntry(
-                opinion_id=int(op_id),
-                subdistrict=sd,
-                category=str(cat),
-                status=str(status),
-                text=text,
-                created_at=created,
-                visible_at=visible or queued,
-                moved_from=moved,
-                photo_count=len(photos or []),
-                has_location=lat is not None,
-                supporters=int(sup or 0),
-            )
-        )
-    return out
+def _entry(row: Sequence[Any]) -> DigestEntry:
+    op_id, sd, cat, status, text, created, visible, moved, photos, lat, queued, sup = row
+    return DigestEntry(
+        opinion_id=int(op_id),
+        subdistrict=sd,
+        category=str(cat),
+        status=str(status),
+        text=text,
+        created_at=created,
+        visible_at=visible or queued,
+        moved_from=moved,
+        photo_count=len(photos or []),
+        has_location=lat is not None,
+        supporters=int(sup or 0),
+    )
+
+
+def _entries(rows: Iterable[Sequence[Any]]) -> list[DigestEntry]:
+    return [_entry(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class NewDigest:
+    """A digest to start in a batch, and the member's schedule moving past its slot."""
+
+    member_id: int
+    slot: datetime
+    kind: str
+    period_start: datetime
+    last_slot: datetime | None  # the member's slot before this one (the conditional advance)
+    next_due: datetime | None
 
 
 def _wanted(subdistrict: str | None) -> list[str]:
@@ -340,3 +369,217 @@ class DigestRepository:
             .order_by(VisibilityEvent.id)
         )
         return [(k, s, f, a) for k, s, f, a in rows]
+
+    # --- a batch of members in one transaction -------------------------------------------
+    # A digest round takes many members' digests in a few statements per batch, not a few
+    # per member: on SQLite every statement of a transaction is a round trip through the
+    # driver's thread while the write lock is held.
+
+    async def members(
+        self, member_ids: Sequence[int], *, lock: bool = False
+    ) -> dict[int, StaffRecord]:
+        """The members (staff records), by id; `lock`: locked as `StaffRepository.lock`
+        locks one, in id order, so two processes locking overlapping batches queue rather
+        than deadlock."""
+        stmt = (
+            select(Staff)
+            .where(Staff.telegram_id.in_(list(member_ids)))
+            .order_by(Staff.telegram_id)
+            .execution_options(populate_existing=True)
+        )
+        if lock:
+            stmt = stmt.with_for_update(key_share=True)
+        rows = list(await self.session.scalars(stmt))
+        followed: dict[int, list[str]] = {}
+        links = await self.session.execute(
+            select(StaffSubdistrict.telegram_id, StaffSubdistrict.subdistrict).where(
+                StaffSubdistrict.telegram_id.in_([r.telegram_id for r in rows])
+            )
+        )
+        for member_id, code in links:
+            followed.setdefault(int(member_id), []).append(code)
+        return {r.telegram_id: _staff_record(r, followed.get(r.telegram_id, ())) for r in rows}
+
+    async def last_of(self, member_ids: Sequence[int]) -> dict[int, DigestRecord]:
+        """Each member's latest digest (`last`, for many members)."""
+        latest = (
+            select(func.max(Digest.id))
+            .where(Digest.member_id.in_(list(member_ids)))
+            .group_by(Digest.member_id)
+        )
+        rows = await self.session.scalars(select(Digest).where(Digest.id.in_(latest)))
+        return {r.member_id: _digest(r) for r in rows}
+
+    async def start_digests(
+        self, new: Sequence[NewDigest], now: datetime
+    ) -> dict[int, DigestRecord]:
+        """The digests (`start_digest` for many), and each member's schedule moved past its
+        slot, by member. IntegrityError, or LookupError when a member's slot moved meanwhile:
+        another process got there first, and the caller rolls the batch back."""
+        if not new:
+            return {}
+        conn = await self.session.connection()
+        rows = [
+            {
+                "member_id": d.member_id,
+                "slot": d.slot,
+                "kind": d.kind,
+                "period_start": d.period_start,
+                "period_end": now,
+                "item_count": 0,
+                "counts": {},
+                "created_at": now,
+            }
+            for d in new
+        ]
+        made = await conn.execute(
+            insert(Digest).values(rows).returning(Digest.id, Digest.member_id)
+        )
+        ids = {int(m): int(i) for i, m in made}
+
+        def by_member(values: dict[int, datetime | None]) -> Any:
+            whens = {m: literal(v, UTCDateTime()) for m, v in values.items()}
+            return case(whens, value=Staff.telegram_id, else_=literal(None, UTCDateTime()))
+
+        members = [d.member_id for d in new]
+        moved = await conn.execute(
+            update(Staff)
+            .where(
+                Staff.telegram_id.in_(members),
+                # the slot each member's digest was planned from is still the last one
+                Staff.last_slot.is_not_distinct_from(
+                    by_member({d.member_id: d.last_slot for d in new})
+                ),
+            )
+            .values(
+                last_slot=by_member({d.member_id: d.slot for d in new}),
+                next_due=by_member({d.member_id: d.next_due for d in new}),
+            )
+            .returning(Staff.telegram_id)
+        )
+        if {int(m) for m in moved.scalars()} != {d.member_id for d in new}:
+            raise LookupError("a member's digest slot was recorded meanwhile")
+        return {
+            d.member_id: DigestRecord(
+                id=ids[d.member_id],
+                member_id=d.member_id,
+                slot=d.slot,
+                kind=d.kind,
+                period_start=d.period_start,
+                period_end=now,
+                item_count=0,
+                counts={},
+                created_at=now,
+                queued_at=None,
+            )
+            for d in new
+        }
+
+    async def take_many(self, digests: dict[int, int]) -> dict[int, list[DigestEntry]]:
+        """`take` for many members ({member: digest id}): their entries by digest id."""
+        if not digests:
+            return {}
+        conn = await self.session.connection()
+        # Core executemany: one round trip for the batch (an ORM UPDATE given many
+        # parameter sets would update by primary key instead).
+        await conn.execute(
+            update(DigestItem)
+            .where(DigestItem.member_id == bindparam("m"), DigestItem.digest_id.is_(None))
+            .values(digest_id=bindparam("d")),
+            [{"m": m, "d": d} for m, d in digests.items()],
+        )
+        # The items, then each opinion once: members of one sub-district share most of
+        # their items, and an opinion's row (its text, its supporters) is the costly part.
+        items = list(
+            await self.session.execute(
+                select(
+                    DigestItem.digest_id,
+                    DigestItem.opinion_id,
+                    DigestItem.moved_from,
+                    DigestItem.queued_at,
+                )
+                .where(DigestItem.digest_id.in_(list(digests.values())))
+                .order_by(DigestItem.digest_id, DigestItem.id)
+            )
+        )
+        opinions = await self.session.execute(
+            select(*_OPINION_COLUMNS).where(Opinion.id.in_(sorted({int(i[1]) for i in items})))
+        )
+        by_id = {int(row[0]): tuple(row) for row in opinions}
+        out: dict[int, list[DigestEntry]] = {d: [] for d in digests.values()}
+        for digest_id, opinion_id, moved, queued in items:
+            row = by_id[int(opinion_id)]
+            entry = _entry((*row[:7], moved, *row[8:10], queued, row[11]))
+            out[digest_id or 0].append(entry)  # never None: selected by digest
+        return out
+
+    async def finish_many(self, done: dict[int, tuple[int, dict[str, int]]]) -> None:
+        """`finish` for many digests: {digest id: (item count, counts)}."""
+        if not done:
+            return
+        conn = await self.session.connection()
+        await conn.execute(
+            update(Digest)
+            .where(Digest.id == bindparam("d"))
+            .values(item_count=bindparam("n"), counts=bindparam("c")),
+            [{"d": d, "n": n, "c": c} for d, (n, c) in done.items()],
+        )
+
+    async def awaiting_many(
+        self, asked: Sequence[tuple[Iterable[str], datetime, datetime]], limit: int
+    ) -> list[tuple[int, list[DigestEntry]]]:
+        """`awaiting` for many (sub-districts, since, before) at once, in their order: the
+        candidates' ids are read once for the batch and sorted out here, then the entries
+        shown are read once."""
+        wanted = [(list(codes), since, before) for codes, since, before in asked]
+        if not wanted:
+            return []
+        lo = min(a[1] for a in wanted)
+        hi = max(a[2] for a in wanted)
+        where = [
+            Opinion.visible_at >= lo,
+            Opinion.visible_at < hi,
+            Opinion.status == OpinionStatus.RECEIVED,
+        ]
+        every = {c for codes, _, _ in wanted for c in codes}
+        if ALL_SUBDISTRICTS not in every:
+            where.append(Opinion.subdistrict.in_(sorted(every)))
+        rows = await self.session.execute(
+            select(Opinion.id, Opinion.subdistrict, Opinion.visible_at)
+            .where(*where)
+            .order_by(Opinion.visible_at, Opinion.id)
+        )
+        candidates = [(int(i), sd, at) for i, sd, at in rows if at is not None]
+        found: list[tuple[int, list[int]]] = []
+        for codes, since, before in wanted:
+            anywhere = ALL_SUBDISTRICTS in codes
+            ids = [
+                i
+                for i, sd, at in candidates
+                if since <= at < before and (anywhere or (sd is not None and sd in codes))
+            ]
+            found.append((len(ids), ids[:limit]))
+        shown = sorted({i for _, ids in found for i in ids})
+        entries: dict[int, DigestEntry] = {}
+        if shown:
+            chosen = await self.session.execute(
+                select(*_entry_columns(literal(None, String), Opinion.visible_at)).where(
+                    Opinion.id.in_(shown)
+                )
+            )
+            entries = {e.opinion_id: e for e in _entries(chosen)}
+        return [(total, [entries[i] for i in ids]) for total, ids in found]
+
+    async def mark_queued_many(self, digest_ids: Sequence[int], now: datetime) -> set[int]:
+        """`mark_queued` for many: the ids this transaction marked (another process may have
+        queued some already)."""
+        if not digest_ids:
+            return set()
+        result = await self.session.execute(
+            update(Digest)
+            .where(Digest.id.in_(list(digest_ids)), Digest.queued_at.is_(None))
+            .values(queued_at=now)
+            .returning(Digest.id)
+            .execution_options(synchronize_session=False)
+        )
+        return {int(i) for i in result.scalars()}

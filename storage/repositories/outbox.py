@@ -8,10 +8,11 @@ Telegram's message id, not what they said.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -21,6 +22,17 @@ from storage.repositories.ordering import first_of_its_chat
 from storage.statuses import OutboxStatus, Priority
 
 _DROP_CONTENT: dict[str, object] = {"payload": None, "file_content": None}
+
+
+@dataclass(frozen=True)
+class NewRow:
+    """A call to queue with `add_many`."""
+
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    file_content: bytes | None = None
+    priority: Priority = Priority.REPLY
 
 
 def _claimed_by(owner: str | None, *, dead: bool = False) -> list[Any]:
@@ -35,12 +47,14 @@ def _claimed_by(owner: str | None, *, dead: bool = False) -> list[Any]:
     return [OutboxMessage.status == OutboxStatus.SENDING, claimant]
 
 
-def _record(r: OutboxMessage, *, with_content: bool = True) -> OutboxRecord:
+def _record(
+    r: OutboxMessage, *, with_content: bool = True, with_payload: bool = True
+) -> OutboxRecord:
     return OutboxRecord(
         r.id,
         r.chat_id,
         r.method,
-        r.payload or {},
+        (r.payload or {}) if with_payload else {},
         r.attempts,
         r.created_at,
         r.not_before,
@@ -74,31 +88,62 @@ class OutboxRepository:
             )
         )
 
-    async def due(self, now: datetime, limit: int = 100) -> list[OutboxRecord]:
+    async def add_many(self, rows: Sequence[NewRow], *, now: datetime) -> None:
+        """`add` for many rows in one round trip (a digest round queues thousands), their
+        ids in the order given, after anything added before."""
+        if not rows:
+            return
+        await self.session.flush()
+        conn = await self.session.connection()
+        await conn.execute(
+            insert(OutboxMessage),
+            [
+                {
+                    "chat_id": r.chat_id,
+                    "method": r.method,
+                    "payload": r.payload,
+                    "file_content": r.file_content,
+                    "status": OutboxStatus.PENDING,
+                    "priority": r.priority,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+                for r in rows
+            ],
+        )
+
+    async def due(
+        self, now: datetime, limit: int = 100, *, payloads: bool = True
+    ) -> list[OutboxRecord]:
         """What may be sent now: the oldest unfinished row of each chat, if it is due;
         replies before bulk, then oldest first. A chat's rows leave strictly in order: one
-        waiting for a retry or being sent holds the chat's later rows."""
+        waiting for a retry or being sent holds the chat's later rows.
+
+        Files (charts, sheets) are left out, and with `payloads=False` what the rows say
+        too (an empty payload): a sender reads those only for the rows it claims (`parts`),
+        and a look at what is due should not read megabytes of digests."""
+        left_out = [defer(OutboxMessage.file_content, raiseload=True)]
+        if not payloads:
+            left_out.append(defer(OutboxMessage.payload, raiseload=True))
         rows = await self.session.scalars(
             select(OutboxMessage)
             .where(first_of_its_chat(OutboxMessage, now, OutboxStatus.SENDING))
             .order_by(OutboxMessage.priority, OutboxMessage.id)
             .limit(limit)
-            # Files (charts, sheets) are read only for the rows a sender claims (`contents`):
-            # a look at what is due should not read megabytes of digests.
-            .options(defer(OutboxMessage.file_content, raiseload=True))
+            .options(*left_out)
         )
-        return [_record(r, with_content=False) for r in rows]
+        return [_record(r, with_content=False, with_payload=payloads) for r in rows]
 
-    async def contents(self, ids: Sequence[int]) -> dict[int, bytes]:
-        """The files of these rows, by id (rows without a file are left out)."""
+    async def parts(self, ids: Sequence[int]) -> dict[int, tuple[dict[str, Any], bytes | None]]:
+        """What these rows say and the file they carry, by id."""
         if not ids:
             return {}
         rows = await self.session.execute(
-            select(OutboxMessage.id, OutboxMessage.file_content).where(
-                OutboxMessage.id.in_(list(ids)), OutboxMessage.file_content.is_not(None)
+            select(OutboxMessage.id, OutboxMessage.payload, OutboxMessage.file_content).where(
+                OutboxMessage.id.in_(list(ids))
             )
         )
-        return {int(i): c for i, c in rows if c is not None}
+        return {int(i): (p or {}, c) for i, p, c in rows}
 
     async def claim(self, ids: Sequence[int], owner: str, now: datetime) -> list[int]:
         """Take rows for sending; returns the ids this sender got (another may have some).
@@ -135,6 +180,30 @@ class OutboxRepository:
             sent_at=now,
             error=None,
             **_DROP_CONTENT,
+        )
+
+    async def sent_many(
+        self, sent: Sequence[tuple[int, int | None]], now: datetime, *, owner: str
+    ) -> None:
+        """`sent` for many (row id, Telegram's message id) claimed by `owner`, in one round
+        trip (a sender records a few a second)."""
+        if not sent:
+            return
+        conn = await self.session.connection()
+        # Core executemany: an ORM UPDATE given many parameter sets would match by primary
+        # key alone, without the claim condition.
+        await conn.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == bindparam("row_id"), *_claimed_by(owner))
+            .values(
+                attempts=OutboxMessage.attempts + 1,
+                status=OutboxStatus.SENT,
+                telegram_message_id=bindparam("message_id"),
+                sent_at=now,
+                error=None,
+                **_DROP_CONTENT,
+            ),
+            [{"row_id": i, "message_id": m} for i, m in sent],
         )
 
     async def retry_later(
@@ -236,6 +305,46 @@ class OutboxRepository:
                 attempts=OutboxMessage.attempts + 1,
             )
         )
+
+    async def add_question(
+        self, chat_id: int, method: str, payload: dict[str, Any], *, now: datetime
+    ) -> int:
+        """Queue a reply and return its row id (a question whose keyboard may be withdrawn)."""
+        row = OutboxMessage(
+            chat_id=chat_id,
+            method=method,
+            payload=payload,
+            priority=Priority.REPLY,
+            created_at=now,
+        )
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def withdraw(self, row_id: int, chat_id: int) -> int | None:
+        """A question was superseded. Still queued: it is never sent (None). Already sent:
+        its Telegram message id, so the caller can remove its buttons. Going out right now
+        (claimed): None too; its buttons stay, but they carry an old question number."""
+        result = await self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == row_id,
+                OutboxMessage.chat_id == chat_id,
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+            .values(status=OutboxStatus.FAILED, error="superseded", **_DROP_CONTENT)
+        )
+        if getattr(result, "rowcount", 0):
+            return None
+        row = await self.session.execute(
+            select(OutboxMessage.status, OutboxMessage.telegram_message_id).where(
+                OutboxMessage.id == row_id, OutboxMessage.chat_id == chat_id
+            )
+        )
+        found = row.first()
+        if found is None or found[0] != OutboxStatus.SENT or found[1] is None:
+            return None
+        return int(found[1])
 
     async def drop_pending_for_chat(self, chat_id: int, reason: str) -> int:
         """Nothing more can reach this chat (the user blocked the bot)."""

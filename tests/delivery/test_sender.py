@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import event, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.request import HTTPXRequest
@@ -343,3 +344,58 @@ async def test_files_travel_through_the_outbox(h: Harness) -> None:
     assert all(r.file_content is None and r.telegram_message_id for r in rows)
     got = await h.client.bot_messages(uid)
     assert [m.caption for m in got] == ["本周统计", "本周意见"]
+
+
+async def test_never_more_rows_claimed_than_requests_in_flight(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outcomes are recorded in the transaction that claims more, before it claims: a crash
+    can repeat at most `chats_at_once` requests, however far ahead rows are claimed."""
+    people = await h.people(30)
+    for uid in people:
+        for i in range(2):
+            await h.queue(uid, f"第{i}条", Priority.BULK)
+    claimed_at_once: list[int] = []
+    claim = OutboxRepository.claim
+
+    async def counted(
+        self: OutboxRepository, ids: Sequence[int], owner: str, now: datetime
+    ) -> list[int]:
+        got = await claim(self, ids, owner, now)
+        sending = await self.session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.status == OutboxStatus.SENDING)
+        )
+        claimed_at_once.append(int(sending or 0))
+        return got
+
+    monkeypatch.setattr(OutboxRepository, "claim", counted)
+    await h.sender(chats_at_once=4).flush(timeout=30)
+    assert {r.status for r in await h.rows()} == {OutboxStatus.SENT}
+    assert 1 < max(claimed_at_once) <= 4  # claims overlapped answers, and never went past it
+
+
+async def test_a_fan_out_at_full_pace_takes_a_few_transactions_a_second(
+    h: Harness, engine: AsyncEngine
+) -> None:
+    """On SQLite each transaction takes the write lock: the sender records answers and
+    claims rows several at a time, not one transaction per message."""
+    people = await h.people(90)
+    for uid in people:
+        await h.queue(uid, "本周汇总", Priority.BULK)
+    began: list[float] = []
+
+    def counted(_conn: Any) -> None:
+        began.append(time.monotonic())
+
+    event.listen(engine.sync_engine, "begin", counted)
+    try:
+        started = time.monotonic()
+        await h.sender().flush(timeout=30)
+        elapsed = time.monotonic() - started
+    finally:
+        event.remove(engine.sync_engine, "begin", counted)
+    assert {r.status for r in await h.rows()} == {OutboxStatus.SENT}
+    assert elapsed < 4.5  # 90 at 30 a second: three seconds and the last answers
+    assert len(began) <= 90 / 3, len(began)

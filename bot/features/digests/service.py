@@ -1,9 +1,14 @@
-"""Members' digests: what is due, and building one exactly once.
+"""Members' digests: what is due, and building each exactly once.
 
-A digest is made in one transaction per member: the unique (member, slot) row, the items it
-takes (every item queued for the member and not yet taken, see storage.repositories.digests),
-and its messages and files as outbox rows. Two processes racing for one member meet on the
-unique key and the member's row lock; the loser rolls back and sends nothing.
+A digest is taken in one transaction (the unique (member, slot) row, the member's schedule
+moved past the slot, and the items it takes: every item queued for the member and not yet
+taken, see storage.repositories.digests), drawn outside any, and queued in another (its
+messages and files as outbox rows, behind a conditional mark on the digest). Two processes
+racing for one member meet on the member's row lock, the conditional schedule update and the
+unique key; the loser rolls back and sends nothing.
+
+A round takes and queues a batch of members per transaction (`take_batch`, `queue_batch`);
+`take_due` and `queue` are the same for one member (the fallback when a batch fails).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from bot.telegram.texts import Lang, as_lang
 from bot.telegram.work import Work
 from storage.records import DigestEntry, DigestRecord, StaffRecord
 from storage.repositories import DigestRepository, StaffRepository
+from storage.repositories.digests import NewDigest
 from storage.statuses import DigestKind, Frequency, Priority
 
 #: A digest taken this long ago and still not queued was left by a crash: draw it again.
@@ -46,15 +52,22 @@ class Delivered:
     messages: int
 
 
-def as_items(entries: Sequence[DigestEntry]) -> list[DigestItem]:
-    """What members may see of each entry: the text masked, no resident identity."""
+def as_items(
+    entries: Sequence[DigestEntry], masks: dict[int, str] | None = None
+) -> list[DigestItem]:
+    """What members may see of each entry: the text masked, no resident identity. `masks`:
+    texts already masked, by opinion (a batch of members shares most of its items)."""
+    if masks is None:
+        masks = {}
     return [
         DigestItem(
             opinion_id=e.opinion_id,
             subdistrict=e.subdistrict,
             category=e.category,
             status=e.status,
-            text=masked(e.text),
+            text=masks[e.opinion_id]
+            if e.opinion_id in masks
+            else masks.setdefault(e.opinion_id, masked(e.text)),
             created_at=e.created_at,
             visible_at=e.visible_at,
             moved_from=e.moved_from,
@@ -82,12 +95,33 @@ class Taken:
 
 
 @dataclass(frozen=True)
+class Plan:
+    """A member's digest slot, worked out from their row as it was read (`DigestService.plan`)."""
+
+    member: StaffRecord
+    slot: datetime | None  # due now for this slot (None: not due)
+    catch_up: bool
+    next_due: datetime | None
+
+
+@dataclass(frozen=True)
 class Rendered:
     """What a digest sends: its messages, and (filename, bytes, caption) of its files."""
 
     texts: tuple[str, ...]
     photo: tuple[str, bytes, str] | None = None
     document: tuple[str, bytes, str] | None = None
+
+
+def _delivered(taken: Taken, rows: int) -> Delivered:
+    return Delivered(
+        taken.member.telegram_id,
+        taken.digest_id,
+        taken.slot,
+        len(taken.items),
+        taken.catch_up,
+        rows,
+    )
 
 
 @dataclass(frozen=True)
@@ -124,6 +158,20 @@ class DigestService:
         """Members whose digest time has come."""
         return await self.staff.due(now, limit)
 
+    async def due_members(self, now: datetime, limit: int) -> list[StaffRecord]:
+        """Members whose digest time has come, as they are now (to plan, see `plan`)."""
+        ids = await self.staff.due(now, limit)
+        members = await self.digests.members(ids)
+        return [members[i] for i in ids if i in members]
+
+    def plan(self, member: StaffRecord, now: datetime) -> Plan:
+        """Which of the member's slots is due at `now`. Cron arithmetic, a few milliseconds
+        a member: a round plans a batch in a thread, outside any transaction."""
+        schedule = Schedule.of(member, self.settings.tz)
+        slot = schedule.due_slot(member, now)
+        catch_up = slot is not None and schedule.missed_slots(member, slot)
+        return Plan(member, slot, catch_up, schedule.next_after(now))
+
     async def take_due(self, member_id: int, now: datetime) -> Taken | None:
         """Take the member's digest for their latest due slot, if one is due: the digest
         row, its items and what it needs to be drawn, in one short transaction (on SQLite it
@@ -134,24 +182,85 @@ class DigestService:
         member = await self.staff.lock(member_id)
         if member is None or member.frequency == Frequency.OFF or member.unreachable_at:
             return None
-        schedule = Schedule.of(member, self.settings.tz)
-        slot = schedule.due_slot(member, now)
-        if slot is None:
+        plan = self.plan(member, now)
+        if plan.slot is None:
             # Looked at early (the clock moved back, or settings changed): look again then.
-            await self.staff.update(member_id, next_due=schedule.next_after(now))
+            await self.staff.update(member_id, next_due=plan.next_due)
             return None
-        catch_up = schedule.missed_slots(member, slot)
         previous = await self.digests.last(member_id)
         period_start = previous.period_end if previous else member.granted_at
-        kind = DigestKind.CATCH_UP if catch_up else DigestKind.SCHEDULED
-        digest = await self.digests.start_digest(member_id, slot, kind, period_start, now)
-        if not await self.staff.advance(
-            member_id, member.last_slot, slot, schedule.next_after(now)
-        ):
+        kind = DigestKind.CATCH_UP if plan.catch_up else DigestKind.SCHEDULED
+        digest = await self.digests.start_digest(member_id, plan.slot, kind, period_start, now)
+        if not await self.staff.advance(member_id, member.last_slot, plan.slot, plan.next_due):
             raise SlotTaken(member_id)
         items = as_items(await self.digests.take(member_id, digest.id))
         await self.digests.finish(digest.id, len(items), counts_by_subdistrict(items))
         return await self._taken(member, digest, items, previous)
+
+    async def take_batch(self, plans: Sequence[Plan], now: datetime) -> list[Taken]:
+        """`take_due` for many members in one transaction, in a fixed number of statements
+        (so the write lock is taken once per batch and held briefly), from their plans made
+        at `now` (a member whose row changed since is planned again). Members not due are
+        skipped. Raises (IntegrityError, LookupError) when another process took any of them
+        first: the caller rolls the batch back and takes its members one by one."""
+        members = await self.digests.members([p.member.telegram_id for p in plans], lock=True)
+        due: list[Plan] = []
+        for planned in plans:
+            member = members.get(planned.member.telegram_id)
+            if member is None or member.frequency == Frequency.OFF or member.unreachable_at:
+                continue
+            plan = planned if member == planned.member else self.plan(member, now)
+            if plan.slot is None:  # looked at early (see take_due)
+                await self.staff.update(member.telegram_id, next_due=plan.next_due)
+                continue
+            due.append(plan)
+        if not due:
+            return []
+        previous = await self.digests.last_of([p.member.telegram_id for p in due])
+        new = [
+            NewDigest(
+                member_id=p.member.telegram_id,
+                slot=p.slot,
+                kind=DigestKind.CATCH_UP if p.catch_up else DigestKind.SCHEDULED,
+                period_start=(
+                    previous[p.member.telegram_id].period_end
+                    if p.member.telegram_id in previous
+                    else p.member.granted_at
+                ),
+                last_slot=p.member.last_slot,
+                next_due=p.next_due,
+            )
+            for p in due
+            if p.slot is not None
+        ]
+        started = await self.digests.start_digests(new, now)
+        taken = await self.digests.take_many({m: d.id for m, d in started.items()})
+        masks: dict[int, str] = {}
+        items = {d: as_items(entries, masks) for d, entries in taken.items()}
+        await self.digests.finish_many(
+            {d: (len(i), counts_by_subdistrict(i)) for d, i in items.items()}
+        )
+        awaiting = await self.digests.awaiting_many(
+            [
+                (p.member.subdistricts, d.period_end - AWAITING_WINDOW, d.period_start)
+                for p in due
+                for d in (started[p.member.telegram_id],)
+            ],
+            AWAITING_SHOWN,
+        )
+        out = []
+        for plan, (total, oldest) in zip(due, awaiting, strict=True):
+            digest = started[plan.member.telegram_id]
+            out.append(
+                self._made(
+                    plan.member,
+                    digest,
+                    items[digest.id],
+                    previous.get(plan.member.telegram_id),
+                    (total, tuple(as_items(oldest, masks))),
+                )
+            )
+        return out
 
     async def retake(self, digest_id: int) -> Taken | None:
         """A digest taken but never queued (a crash in between): the same items again."""
@@ -172,20 +281,32 @@ class DigestService:
         items: list[DigestItem],
         previous: DigestRecord | None,
     ) -> Taken:
-        end = digest.period_end
         total, oldest = await self.digests.awaiting(
-            member.subdistricts, end - AWAITING_WINDOW, digest.period_start, AWAITING_SHOWN
+            member.subdistricts,
+            digest.period_end - AWAITING_WINDOW,
+            digest.period_start,
+            AWAITING_SHOWN,
         )
+        return self._made(member, digest, items, previous, (total, tuple(as_items(oldest))))
+
+    @staticmethod
+    def _made(
+        member: StaffRecord,
+        digest: DigestRecord,
+        items: list[DigestItem],
+        previous: DigestRecord | None,
+        awaiting: tuple[int, tuple[DigestItem, ...]],
+    ) -> Taken:
         return Taken(
             member=member,
             digest_id=digest.id,
             slot=digest.slot,
             period_start=digest.period_start,
-            period_end=end,
+            period_end=digest.period_end,
             catch_up=digest.kind == DigestKind.CATCH_UP,
             items=tuple(items),
             previous_counts=previous.counts if previous else None,
-            awaiting=(total, tuple(as_items(oldest))),
+            awaiting=awaiting,
         )
 
     def render(self, taken: Taken, *, preview: bool = False) -> Rendered:
@@ -221,14 +342,22 @@ class DigestService:
         if not await self.digests.mark_queued(taken.digest_id, self.clock.now()):
             return None
         rows = await self._send(taken.member.telegram_id, rendered, Priority.BULK)
-        return Delivered(
-            taken.member.telegram_id,
-            taken.digest_id,
-            taken.slot,
-            len(taken.items),
-            taken.catch_up,
-            rows,
+        return _delivered(taken, rows)
+
+    async def queue_batch(self, drawn: Sequence[tuple[Taken, Rendered]]) -> list[Delivered]:
+        """`queue` for many digests in one transaction: one conditional mark for all of them,
+        then the messages and files of those this transaction marked (a digest another
+        process queued meanwhile is left out)."""
+        mine = await self.digests.mark_queued_many(
+            [t.digest_id for t, _ in drawn], self.clock.now()
         )
+        out = []
+        async with self.out.batched():
+            for taken, rendered in drawn:
+                if taken.digest_id in mine:
+                    rows = await self._send(taken.member.telegram_id, rendered, Priority.BULK)
+                    out.append(_delivered(taken, rows))
+        return out
 
     async def unqueued(self, now: datetime) -> list[int]:
         """Digests taken at least RETAKE_AFTER ago and still not queued."""
@@ -252,7 +381,12 @@ class DigestService:
         return out
 
     async def preview(self, member: StaffRecord) -> int:
-        """/digest: the items the next digest would take, shown now; nothing is taken."""
+        """/digest: the items the next digest would take, shown now; nothing is taken.
+
+        Drawn inside the update's transaction, which the processor commits once, with the
+        inbox row: a handler has no step after that commit to draw in. On SQLite the write
+        lock is held meanwhile (a few ms for a drawing already cached, about a second for a
+        cold one of hundreds of items)."""
         now = self.clock.now()
         previous = await self.digests.last(member.telegram_id)
         period_start = previous.period_end if previous else member.granted_at
