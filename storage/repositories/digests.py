@@ -42,7 +42,7 @@ from storage.models import (
     VisibilityEvent,
 )
 from storage.records import DigestEntry, DigestRecord, StaffRecord
-from storage.repositories.staff import _record as _staff_record
+from storage.repositories.staff import staff_record
 from storage.statuses import ALL_SUBDISTRICTS, OpinionStatus, VisibilityKind
 
 
@@ -398,7 +398,7 @@ class DigestRepository:
         )
         for member_id, code in links:
             followed.setdefault(int(member_id), []).append(code)
-        return {r.telegram_id: _staff_record(r, followed.get(r.telegram_id, ())) for r in rows}
+        return {r.telegram_id: staff_record(r, followed.get(r.telegram_id, ())) for r in rows}
 
     async def last_of(self, member_ids: Sequence[int]) -> dict[int, DigestRecord]:
         """Each member's latest digest (`last`, for many members)."""

@@ -30,7 +30,7 @@ SETTINGS = frozenset(
 )
 
 
-def _record(row: Staff, subdistricts: Iterable[str] = ()) -> StaffRecord:
+def staff_record(row: Staff, subdistricts: Iterable[str] = ()) -> StaffRecord:
     return StaffRecord(
         telegram_id=row.telegram_id,
         role=row.role,
@@ -72,7 +72,7 @@ class StaffRepository:
         row = await self.session.get(Staff, telegram_id, populate_existing=True)
         if row is None:
             return None
-        return _record(row, await self._followed(telegram_id))
+        return staff_record(row, await self._followed(telegram_id))
 
     async def lock(self, telegram_id: int) -> StaffRecord | None:
         """The row, locked until commit on PostgreSQL: two processes building one member's
@@ -87,14 +87,14 @@ class StaffRepository:
         )
         if row is None:
             return None
-        return _record(row, await self._followed(telegram_id))
+        return staff_record(row, await self._followed(telegram_id))
 
     async def all(self) -> list[StaffRecord]:
         rows = list(await self.session.scalars(select(Staff).order_by(Staff.telegram_id)))
         followed: dict[int, list[str]] = {}
         for link in await self.session.scalars(select(StaffSubdistrict)):
             followed.setdefault(link.telegram_id, []).append(link.subdistrict)
-        return [_record(r, followed.get(r.telegram_id, ())) for r in rows]
+        return [staff_record(r, followed.get(r.telegram_id, ())) for r in rows]
 
     async def add(
         self,
@@ -121,7 +121,7 @@ class StaffRepository:
         )
         self.session.add(row)
         await self.session.flush()
-        return _record(row)
+        return staff_record(row)
 
     async def set_role(
         self, telegram_id: int, role: str, granted_by: int | None, now: datetime
@@ -217,7 +217,7 @@ class StaffRepository:
                 Staff.telegram_id.in_(ids), Staff.urgent.is_(True), Staff.unreachable_at.is_(None)
             )
         )
-        return [_record(r) for r in rows]
+        return [staff_record(r) for r in rows]
 
     async def _followed(self, telegram_id: int) -> list[str]:
         rows = await self.session.scalars(
