@@ -2,7 +2,8 @@
 
     python bench/flow_bench.py --residents 200
 
-Each resident plays /start, 同意, an opinion, the sub-district, the topic (5 updates), one
+Each resident plays /start, 同意, an opinion and the answers to what the bot asks (4 or 5
+updates: one press after a clear card, two when the place or the topic is asked), one
 step after the other as a person would, all residents at once. The emulator, the bot under
 test and this driver are three processes on 127.0.0.1. Reported: updates per second (all
 updates / wall time), the ratio to the echo bot measured the same way in the same run,
@@ -105,27 +106,50 @@ async def wait_port(port: int, timeout: float = 20) -> None:
 
 
 async def resident(
-    c: EmulatorClient, uid: int, text: str, latencies: list[float], timeout: float
+    c: EmulatorClient,
+    uid: int,
+    text: str,
+    latencies: list[float],
+    timeout: float,
+    think: float = 0.0,
 ) -> int:
-    """One person's whole flow; returns how many updates it sent."""
+    """One person's whole flow; returns how many updates it sent. `think`: seconds the
+    person reads before each action after the first (0: a robot that answers at once)."""
 
-    async def step(act: Awaitable[Sent | Pressed]) -> ChatMessage:
-        """Act, then wait for the bot's next new message (edits before it are skipped)."""
+    async def step(act: Awaitable[Sent | Pressed], *, first: bool = False) -> ChatMessage:
+        """Act, then wait for the bot's answer: a new message, or the pressed question
+        edited into the next one (the bot answers a press in place)."""
         started = time.perf_counter()
         done = await act
-        m = await c.wait_for_bot_message(uid, after=done.cursor, timeout=timeout)
+        cursor = done.cursor
+        while True:  # skip what is not the answer (the thanks still on its way, say)
+            activity = await c.wait_for_bot_activity(uid, after=cursor, timeout=timeout)
+            m, cursor = activity.message, activity.cursor
+            if first or m.buttons or (m.text or "").startswith("✅ 已收到"):
+                break
         latencies.append(time.perf_counter() - started)
         return m
 
     async def press_first(m: ChatMessage) -> ChatMessage:
+        await asyncio.sleep(think)
         return await step(c.press(uid, m.message_id, callback_data=m.buttons[0][0].callback_data))
 
     m = await step(c.start(uid))  # the privacy notice
-    await press_first(m)  # 同意 (echo: "ok")
-    m = await step(c.send_text(uid, text))  # the sub-district question
-    m = await press_first(m)  # the topic question
-    await press_first(m)  # the receipt
-    return 5
+    # 同意 (echo: "ok"); its answer: the notice edited (its buttons gone), then the thanks
+    await asyncio.sleep(think)
+    await step(c.press(uid, m.message_id, callback_data=m.buttons[0][0].callback_data), first=True)
+    await asyncio.sleep(think)
+    m = await step(c.send_text(uid, text))  # the card, or the question for what is missing
+    sent = 3
+    # The likeliest answer to each question, to the receipt: one press after a clear card,
+    # two when the place or the topic was asked. The echo bot answers every press, so it
+    # gets the same two as the longest path.
+    for _ in range(2):
+        if (m.text or "").startswith("✅ 已收到"):
+            break
+        m = await press_first(m)
+        sent += 1
+    return sent
 
 
 async def drive(
@@ -137,6 +161,7 @@ async def drive(
     residents: int,
     first_uid: int,
     at_once: int,
+    think: float = 0.0,
 ) -> Result:
     async with EmulatorClient(emu_url) as c:
         bot = await c.register_bot(token, username=f"{name}_bench_bot")
@@ -155,7 +180,7 @@ async def drive(
             async def one(i: int) -> int:
                 async with gate:
                     text = SENTENCES[i % len(SENTENCES)]
-                    return await resident(c, first_uid + i, text, result.latencies, 60)
+                    return await resident(c, first_uid + i, text, result.latencies, 60, think)
 
             counts = await asyncio.gather(*(one(i) for i in range(residents)))
             result.seconds = time.perf_counter() - started
@@ -175,6 +200,12 @@ async def main() -> None:
     )
     parser.add_argument(
         "--bots", default="echo,yushi,yushi-0", help="which of echo,yushi,yushi-0 to run"
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a resident reads before each action (0: acts the instant it is answered)",
     )
     args = parser.parse_args()
 
@@ -202,6 +233,7 @@ async def main() -> None:
                 args.residents,
                 1_000_000,
                 args.at_once,
+                args.think,
             )
             results = [echo]
             for name, rate, uid in (("yushi", "30", 2_000_000), ("yushi-0", "0", 3_000_000)):
@@ -217,7 +249,15 @@ async def main() -> None:
                 command = [sys.executable, "-m", "bot", "run"]
                 results.append(
                     await drive(
-                        name, command, env, emu_url, token, args.residents, uid, args.at_once
+                        name,
+                        command,
+                        env,
+                        emu_url,
+                        token,
+                        args.residents,
+                        uid,
+                        args.at_once,
+                        args.think,
                     )
                 )
     finally:
@@ -228,7 +268,8 @@ async def main() -> None:
     print(f"machine: {platform.machine()}, {cores} cores, Python {platform.python_version()}")
     at_once = args.at_once or args.residents
     print(
-        f"residents: {args.residents}, {at_once} at a time, 5 updates each, SQLite synchronous=FULL"
+        f"residents: {args.residents}, {at_once} at a time, 4-5 updates each, "
+        f"think {args.think:g} s, SQLite synchronous=FULL"
     )
     header = ("bot", "updates", "seconds", "upd/s", "p50 ms", "p99 ms", "peak RSS")
     print(
