@@ -219,7 +219,9 @@ async def _neighbours(client: EmulatorClient, runtime: Runtime) -> None:
             if (last.text or "").startswith("✅ 已收到"):
                 break
             buttons = [b for row in last.buttons for b in row if b.callback_data]
-            button = buttons[0]
+            # Offered to join the same matter (我也是), each neighbour still sends their own,
+            # so the member's digest shows the cluster they make.
+            button = next((b for b in buttons if b.text.startswith("单独提交")), buttons[0])
             before = await client.cursor()
             await client.press(user, last.message_id, callback_data=button.callback_data)
             await client.wait_for_bot_activity(user, after=before, timeout=15)

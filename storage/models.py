@@ -146,6 +146,8 @@ class Draft(Base):
     voice_file_ids: Mapped[list[Any]] = mapped_column(default=list)
     #: The text came forwarded from someone else: asked whose problem it is before anything.
     forwarded: Mapped[bool] = mapped_column(default=False)
+    #: Offered to join an open opinion of the same matter already: not offered twice.
+    support_offered: Mapped[bool] = mapped_column(default=False)
     #: Questions are numbered; every button carries the number, so only the live one acts.
     question_seq: Mapped[int] = mapped_column(default=0)
     #: The outbox row of the live question: removed (or never sent) once superseded.

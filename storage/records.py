@@ -44,6 +44,7 @@ class DraftRecord:
     category: str | None = None  # the topic on the confirmation card
     voice_file_ids: tuple[str, ...] = ()
     forwarded: bool = False
+    support_offered: bool = False
     question_seq: int = 0
     question_outbox_id: int | None = None
     updated_at: datetime | None = None

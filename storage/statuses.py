@@ -48,6 +48,7 @@ class DraftStage(StrEnum):
     OUTSIDE = "outside"  # the problem seems outside the district: submit anyway?
     SPLIT = "split"  # two problems in one message: two opinions?
     OWN = "own"  # a forwarded text: the resident's own problem?
+    SUPPORT = "support"  # the same matter is open already: join it ("我也是") or send apart?
 
 
 class Role(StrEnum):

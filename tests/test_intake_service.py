@@ -29,6 +29,7 @@ from bot.features.intake.service import (
     Stale,
     Submitted,
     Superseded,
+    Supported,
 )
 from bot.telegram.work import services_for
 from storage import unit_of_work
@@ -495,3 +496,50 @@ async def test_a_reference_number_typed_is_a_status_question(h: Harness) -> None
         out = await svc.add_text(r, 1, "YZ-000001")
         assert isinstance(out, Answered) and out.intent.topic == "status"
         assert await svc.drafts.open_for(r.id) is None
+
+
+async def test_the_same_matter_open_already_is_offered_to_join(h: Harness) -> None:
+    first, second = await h.resident(1), await h.resident(2)
+    await submit(h, first, "南纪门凯旋路晚上乱停车，消防通道都被堵了", 1)
+    async with h.service() as svc:
+        ask = await svc.add_text(second, 1, "凯旋路停车太乱了，车都停到消防通道上，南纪门这边")
+    # (the place is asked or shown; its answer, or the card, leads to the offer)
+    for _ in range(3):
+        assert isinstance(ask, Ask), ask
+        if ask.stage == "support":
+            break
+        d = ask.draft
+        async with h.service() as svc:
+            if ask.stage == SUBDISTRICT:
+                nanjimen = str(DISTRICT.index_of(NANJIMEN.code))
+                ask = await svc.choose_subdistrict(second, d.id, d.question_seq, nanjimen)  # type: ignore[assignment]
+            else:
+                ask = await svc.choose_category(second, d.id, d.question_seq, "parking_traffic")  # type: ignore[assignment]
+    assert isinstance(ask, Ask) and ask.stage == "support" and ask.similar is not None
+    assert ask.similar.residents == 1
+    async with h.service() as svc:
+        joined = await svc.act(second, ask.draft.id, ask.draft.question_seq, "metoo")
+    assert isinstance(joined, Supported) and joined.residents == 2
+    async with h.service() as svc:
+        assert await svc.opinions.supporters(joined.opinion_id) == [second.id]
+        assert await svc.opinions.for_resident(second.id) == []
+        assert await svc.drafts.open_for(second.id) is None
+
+
+async def test_one_may_still_send_the_same_matter_apart(h: Harness) -> None:
+    first, second = await h.resident(1), await h.resident(2)
+    await submit(h, first, "七星岗通远门旁边的路灯晚上不亮，走路看不清", 1)
+    async with h.service() as svc:
+        ask = await svc.add_text(second, 1, "七星岗通远门那里路灯坏了，晚上不亮")
+    assert isinstance(ask, Ask) and ask.stage == "support"
+    async with h.service() as svc:
+        apart = await svc.add_text(second, 2, "单独提交")
+    assert isinstance(apart, Submitted) and apart.opinion.resident_id == second.id
+    # one's own opinions are never offered
+    async with h.service() as svc:
+        again = await svc.add_text(second, 3, "七星岗通远门的路灯还是不亮")
+    assert (isinstance(again, Ask) and again.stage != "support") or (
+        isinstance(again, Ask)
+        and again.similar is not None
+        and again.similar.opinion_id != apart.opinion.id
+    )

@@ -30,6 +30,7 @@ def _record(row: Draft) -> DraftRecord:
         category=row.category,
         voice_file_ids=tuple(str(f) for f in row.voice_file_ids or ()),
         forwarded=bool(row.forwarded),
+        support_offered=bool(row.support_offered),
         question_seq=row.question_seq or 0,
         question_outbox_id=row.question_outbox_id,
         updated_at=row.updated_at,
@@ -105,6 +106,7 @@ class DraftRepository:
         row.category = draft.category
         row.voice_file_ids = list(draft.voice_file_ids)
         row.forwarded = draft.forwarded
+        row.support_offered = draft.support_offered
         row.question_seq = draft.question_seq
         row.question_outbox_id = draft.question_outbox_id
         row.updated_at = now

@@ -181,6 +181,36 @@ class OpinionRepository:
             )
             await self.session.flush()
 
+    async def open_in(
+        self, subdistrict: str, since: datetime, *, exclude_resident: int, limit: int = 60
+    ) -> list[tuple[int, str, int]]:
+        """Opinions members can see in `subdistrict`, visible since `since`, newest first, not
+        by (nor already supported by) `exclude_resident`: (id, text, residents behind it)."""
+        backers = (
+            select(func.count())
+            .where(OpinionSupporter.opinion_id == Opinion.id)
+            .correlate(Opinion)
+            .scalar_subquery()
+        )
+        mine = select(OpinionSupporter.opinion_id).where(
+            OpinionSupporter.resident_id == exclude_resident
+        )
+        rows = await self.session.execute(
+            select(Opinion.id, Opinion.text, backers)
+            .where(
+                Opinion.subdistrict == subdistrict,
+                Opinion.status == OpinionStatus.RECEIVED,
+                Opinion.visible_at >= since,
+                Opinion.text.is_not(None),
+                Opinion.text != "",
+                (Opinion.resident_id != exclude_resident) | Opinion.resident_id.is_(None),
+                Opinion.id.not_in(mine),
+            )
+            .order_by(Opinion.visible_at.desc())
+            .limit(limit)
+        )
+        return [(int(i), str(text), 1 + int(n or 0)) for i, text, n in rows]
+
     async def count_since(self, resident_id: int, since: datetime) -> int:
         n = await self.session.scalar(
             select(func.count())

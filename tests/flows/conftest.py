@@ -190,6 +190,8 @@ class Resident:
 
 #: What `Resident.submit` presses, in order of preference.
 _ACCEPT = (
+    "单独提交",
+    "Send mine separately",
     "✅",
     "👉",
     "是，要反映",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from storage.models import Draft, Opinion, OutboxMessage
+from storage.models import Draft, Opinion, OpinionSupporter, OutboxMessage
 from tests.flows.conftest import BotUnderTest, Resident
 
 NewResident = Callable[..., Awaitable[Resident]]
@@ -300,3 +300,18 @@ async def test_a_district_named_outside_is_not_quoted_as_a_place_in_itself(
     asked = (await r.say("Cars park everywhere in Guanyinqiao, the pavement is blocked"))[-1]
     text = asked.text or ""
     assert "Jiangbei District" in text and "江北区" not in text
+
+
+async def test_me_too_joins_the_open_opinion_instead_of_a_duplicate(
+    bot: BotUnderTest, resident: NewResident
+) -> None:
+    first, second = await resident(), await resident()
+    await first.submit("七星岗通远门旁边的路灯晚上不亮，走路看不清")
+    offer = (await second.say("七星岗通远门那里路灯坏了，晚上不亮"))[-1]
+    text = offer.text or ""
+    assert "1 位居民" in text and "YZ-000001" in text
+    assert _labels(offer) == ["➕ 我也是，加上我", "单独提交我的"]
+    joined = await second.press("➕ 我也是，加上我")
+    assert "共有 2 位居民" in _texts(joined)
+    assert await bot.count(Opinion) == 1
+    assert await bot.count(OpinionSupporter) == 1

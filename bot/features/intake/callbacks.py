@@ -24,6 +24,8 @@ SPLIT = "split"  # two problems: two opinions
 AS_ONE = "one"  # … keep them as one
 MINE = "mine"  # a forwarded text: my own problem
 NOT_MINE = "notmine"  # … only passed on
+ME_TOO = "metoo"  # the same matter is open: join it
+APART = "apart"  # … send mine separately
 ACTIONS = (
     SUBMIT,
     CHANGE_SUBDISTRICT,
@@ -36,6 +38,8 @@ ACTIONS = (
     AS_ONE,
     MINE,
     NOT_MINE,
+    ME_TOO,
+    APART,
 )
 #: dr:<draft>:<q>:<action>
 ACTION = CallbackData("dr", Id("draft"), Id("q"), Choice("action", *ACTIONS))

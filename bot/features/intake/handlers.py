@@ -32,9 +32,10 @@ from bot.features.intake.service import (
     Stale,
     Submitted,
     Superseded,
+    Supported,
 )
 from bot.features.intake.texts import t
-from bot.features.intake.views import answer_text, receipt, render_ask
+from bot.features.intake.views import answer_text, receipt, render_ask, supported_text
 from bot.features.moderation.service import Review
 from bot.telegram.callbacks import CallbackData, Pressed
 from bot.telegram.context import BotContext, Who
@@ -78,7 +79,7 @@ async def reply_outcome(
         return
     out, deps = ctx.out, ctx.work.deps
     phone = deps.settings.office_phone
-    if live is not None and isinstance(outcome, Submitted | SplitSubmitted | Dropped):
+    if live is not None and isinstance(outcome, Submitted | SplitSubmitted | Supported | Dropped):
         await out.retire(chat_id, live)
     match outcome:
         case Ask():
@@ -118,6 +119,9 @@ async def reply_outcome(
             if outcome.then is not None:
                 await show(ctx, chat_id, outcome.then, lang)
             ctx.done("opinion_created")
+        case Supported():
+            await out.text(chat_id, supported_text(outcome, lang, deps))
+            ctx.done("opinion_supported")
         case SplitSubmitted(submitted=done):
             for one in done:
                 await _receipt(ctx, chat_id, one.opinion, one.review, lang)
@@ -296,6 +300,10 @@ async def _answer_in_place(
         # The live question is still the pressed message: its outbox row stays on the draft.
         await ctx.work.service(IntakeService).asked(outcome.draft, outcome.draft.question_outbox_id)
         ctx.done(f"ask_{outcome.stage}")
+        return
+    if isinstance(outcome, Supported):
+        await ctx.out.edit(who.chat_id, message.message_id, supported_text(outcome, who.lang, deps))
+        ctx.done("opinion_supported")
         return
     if isinstance(outcome, Submitted) and not outcome.also and outcome.then is None:
         ref = reference_number(deps.district.reference_prefix, outcome.opinion.id)

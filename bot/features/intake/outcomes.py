@@ -23,10 +23,11 @@ UNCLEAR = DraftStage.UNCLEAR
 OUTSIDE = DraftStage.OUTSIDE
 SPLIT = DraftStage.SPLIT
 OWN = DraftStage.OWN
+SUPPORT = DraftStage.SUPPORT
 #: The "不确定" choice of the sub-district question.
 UNSURE = "u"
 #: Stages that wait on a question with buttons.
-ASKING = frozenset({SUBDISTRICT, CATEGORY, CONFIRM, UNCLEAR, OUTSIDE, SPLIT, OWN})
+ASKING = frozenset({SUBDISTRICT, CATEGORY, CONFIRM, UNCLEAR, OUTSIDE, SPLIT, OWN, SUPPORT})
 #: A message this long that came right after another is taken for one piece of a text the
 #: client split (Telegram's limit is 4096 characters a message).
 BURST_PIECE = 3500
@@ -35,6 +36,15 @@ BURST_WINDOW = timedelta(seconds=30)
 PLACE_FILLER = re.compile(r"[\s\W_]|那边|这边|附近|这里|那里|吧|啊|呢|的")
 #: Coordinates outside these ranges are not a place on Earth.
 MAX_LAT, MAX_LON = 90.0, 180.0
+
+
+@dataclass(frozen=True)
+class Similar:
+    """An open opinion of the same matter, which the resident may join ("我也是")."""
+
+    opinion_id: int
+    residents: int  # authors and supporters of every open opinion of the same matter
+    text: str  # the opinion's own words (masked when shown)
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,7 @@ class Ask:
     category_guess: CategoryGuess | None = None
     note: str | None = None  # "appended", "photo_added", "location_added", "edited", "place"
     parts: tuple[Part, ...] = ()  # SPLIT: the problems found
+    similar: Similar | None = None  # SUPPORT: the open opinion to join
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,15 @@ class Submitted:
     also: tuple[tuple[OpinionRecord, Review | None], ...] = ()
     #: Still to confirm after a split: the question for the part left.
     then: Ask | None = None
+
+
+@dataclass(frozen=True)
+class Supported:
+    """The resident joined an open opinion instead of sending the same matter again."""
+
+    opinion_id: int
+    residents: int  # now, the resident included
+    text: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,7 @@ Outcome = (
     | Rejected
     | RateLimited
     | Submitted
+    | Supported
     | SplitSubmitted
     | Dropped
     | Stale
@@ -200,6 +221,16 @@ TYPED_ACTIONS: dict[str, dict[str, str]] = {
         "合在一起": "one",
         "作为一条": "one",
         "keepasone": "one",
+    },
+    "support": {
+        "我也是": "metoo",
+        "加上我": "metoo",
+        "加上": "metoo",
+        "metoo": "metoo",
+        "单独提交": "apart",
+        "单独": "apart",
+        "分开提交": "apart",
+        "separately": "apart",
     },
     "outside": {"不提交": "drop", "继续提交": "anyway", "在渝中": "anyway", "在渝中区": "anyway"},
 }

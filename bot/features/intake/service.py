@@ -33,6 +33,7 @@ from bot.domain.answers import category_answer, subdistrict_answer
 from bot.domain.clock import Clock
 from bot.domain.intents import Intent, Kind, Topic, classify
 from bot.domain.references import parse_reference
+from bot.domain.similar import same_matter
 from bot.domain.split import Part, split_problems
 from bot.domain.text import mask_personal_data, matching_form
 from bot.features.intake import callbacks as cb
@@ -50,6 +51,7 @@ from bot.features.intake.outcomes import (
     PLACE_FILLER,
     SPLIT,
     SUBDISTRICT,
+    SUPPORT,
     TYPED_ACTIONS,
     TYPED_DROP,
     UNCLEAR,
@@ -62,10 +64,12 @@ from bot.features.intake.outcomes import (
     Outcome,
     RateLimited,
     Rejected,
+    Similar,
     SplitSubmitted,
     Stale,
     Submitted,
     Superseded,
+    Supported,
     best_suggestion,
     clear_topic,
     is_outside,
@@ -76,6 +80,9 @@ from storage.records import DraftPart, DraftRecord, ResidentRecord
 from storage.repositories import DraftRepository, OpinionRepository
 from storage.statuses import DraftStage
 
+#: How far back an open opinion is offered to join.
+SIMILAR_DAYS = timedelta(days=60)
+
 __all__ = [
     "ASKING",
     "CATEGORY",
@@ -85,6 +92,7 @@ __all__ = [
     "OWN",
     "SPLIT",
     "SUBDISTRICT",
+    "SUPPORT",
     "UNCLEAR",
     "UNSURE",
     "Answered",
@@ -100,6 +108,7 @@ __all__ = [
     "Stale",
     "Submitted",
     "Superseded",
+    "Supported",
     "best_suggestion",
 ]
 
@@ -316,7 +325,7 @@ class IntakeService:
         if draft.subdistrict is None and not draft.subdistrict_unsure:
             draft = await self._save(draft, category=key)
             return await self._next_question(draft, split_checked=True)
-        return await self._submit(draft, key)
+        return await self._offer_or_submit(draft, key)
 
     async def act(self, resident: ResidentRecord, draft_id: int, seq: int, action: str) -> Outcome:
         """The other buttons: the card, "is this a problem?", outside, split, forwarded."""
@@ -352,6 +361,10 @@ class IntakeService:
             return await self._route(draft)
         if stage == OWN and action == cb.NOT_MINE:
             return await self._drop(draft, "not_mine")
+        if stage == SUPPORT and action == cb.ME_TOO:
+            return await self._support(draft)
+        if stage == SUPPORT and action == cb.APART:
+            return await self._submit(draft, draft.category or suggest_category(draft.text).key)
         return Superseded()  # a button of another stage: that step is past
 
     async def cancel(self, resident: ResidentRecord) -> DraftRecord | None:
@@ -410,7 +423,7 @@ class IntakeService:
                 if stage == CONFIRM or (draft.subdistrict is None and not draft.subdistrict_unsure):
                     draft = await self._save(draft, category=key)
                     return await self._next_question(draft, split_checked=True)
-                return await self._submit(draft, key)
+                return await self._offer_or_submit(draft, key)
         return None
 
     async def _confirmed(self, draft: DraftRecord) -> Outcome:
@@ -421,7 +434,7 @@ class IntakeService:
             case DraftStage.SUBDISTRICT if draft.suggested_subdistrict:
                 return await self._set_subdistrict(draft, draft.suggested_subdistrict)
             case DraftStage.CATEGORY if draft.suggested_category not in (None, "other"):
-                return await self._submit(draft, draft.suggested_category or "other")
+                return await self._offer_or_submit(draft, draft.suggested_category or "other")
             case DraftStage.UNCLEAR:
                 return await self._answer(draft, cb.IS_PROBLEM)
             case DraftStage.OUTSIDE:
@@ -430,6 +443,8 @@ class IntakeService:
                 return await self._answer(draft, cb.SPLIT)
             case DraftStage.OWN:
                 return await self._answer(draft, cb.MINE)
+            case DraftStage.SUPPORT:
+                return await self._answer(draft, cb.ME_TOO)
         return await self._reask(draft, note="use_buttons")
 
     async def _denied(self, draft: DraftRecord) -> Outcome:
@@ -444,6 +459,8 @@ class IntakeService:
                 return await self._answer(draft, cb.AS_ONE)
             case DraftStage.OWN:
                 return await self._answer(draft, cb.NOT_MINE)
+            case DraftStage.SUPPORT:
+                return await self._answer(draft, cb.APART)
             case DraftStage.CONFIRM:
                 return await self._reask(draft, note="what_to_change")
         return await self._reask(draft, note="use_buttons")
@@ -497,6 +514,10 @@ class IntakeService:
             draft = await self._save(draft, subdistrict=code)
         if draft.category is None:
             return await self._asking(draft, CATEGORY, category_guess=topic, text_guess=text_guess)
+        similar = await self._similar(draft)
+        if similar is not None:
+            draft = await self._save(draft, support_offered=True)
+            return await self._asking(draft, SUPPORT, similar=similar)
         return await self._asking(draft, CONFIRM, text_guess=text_guess, category_guess=topic)
 
     async def _set_subdistrict(self, draft: DraftRecord, code: str | None) -> Outcome:
@@ -507,7 +528,7 @@ class IntakeService:
         if at_card:
             return await self._next_question(draft, split_checked=True)
         if draft.category is not None:
-            return await self._submit(draft, draft.category)
+            return await self._offer_or_submit(draft, draft.category)
         return await self._asking(draft, CATEGORY, category_guess=suggest_category(draft.text))
 
     async def _ask_subdistrict(self, draft: DraftRecord, note: str | None = None) -> Ask:
@@ -564,6 +585,39 @@ class IntakeService:
         opinion = await self.opinions.create_from_draft(piece, part.category, self.clock.now())
         review = await self.moderation.review(opinion)
         return Submitted(opinion, review)
+
+    async def _offer_or_submit(self, draft: DraftRecord, key: str) -> Outcome:
+        """Submit, unless the same matter is open in the sub-district already: then the
+        resident is offered to join it ("我也是") first, once."""
+        similar = await self._similar(draft)
+        if similar is None:
+            return await self._submit(draft, key)
+        draft = await self._save(draft, category=key, support_offered=True)
+        return await self._asking(draft, SUPPORT, similar=similar)
+
+    async def _similar(self, draft: DraftRecord, *, again: bool = False) -> Similar | None:
+        """The open opinion of the same matter with the most residents behind it, by the
+        digests' own similarity, among the sub-district's last 60 days."""
+        if (draft.support_offered and not again) or draft.subdistrict is None or not draft.text:
+            return None
+        since = self.clock.now() - SIMILAR_DAYS
+        rows = await self.opinions.open_in(
+            draft.subdistrict, since, exclude_resident=draft.resident_id
+        )
+        matched = [rows[i] for i in same_matter(draft.text, [r[1] for r in rows], self.district)]
+        if not matched:
+            return None
+        best = max(matched, key=lambda r: (r[2], r[0]))
+        return Similar(best[0], sum(r[2] for r in matched), best[1])
+
+    async def _support(self, draft: DraftRecord) -> Outcome:
+        """我也是: the resident backs the open opinion instead of sending it again."""
+        similar = await self._similar(draft, again=True)
+        if similar is None:  # gone meanwhile (hidden, erased): theirs goes on its own
+            return await self._submit(draft, draft.category or suggest_category(draft.text).key)
+        await self.opinions.add_supporter(similar.opinion_id, draft.resident_id, self.clock.now())
+        await self.drafts.delete(draft.id)
+        return Supported(similar.opinion_id, similar.residents + 1, similar.text)
 
     async def _submit(self, draft: DraftRecord, key: str) -> Submitted:
         opinion = await self.opinions.create_from_draft(draft, key, self.clock.now())
@@ -640,6 +694,11 @@ class IntakeService:
                     location_guess=self._locate(draft),
                     note=note,
                 )
+            case DraftStage.SUPPORT:
+                similar = await self._similar(draft, again=True)
+                if similar is None:
+                    return await self._next_question(draft, split_checked=True)
+                return await self._asking(draft, SUPPORT, similar=similar, note=note)
             case DraftStage.SPLIT:
                 parts = split_problems(draft.text, self.district)
                 if len(parts) < 2:
@@ -659,6 +718,7 @@ class IntakeService:
         category_guess: CategoryGuess | None = None,
         note: str | None = None,
         parts: tuple[Part, ...] = (),
+        similar: Similar | None = None,
     ) -> Ask:
         """A new question: numbered, so the buttons of any earlier one stop acting. The
         earlier question's outbox row stays on the draft for the handler to withdraw."""
@@ -671,6 +731,7 @@ class IntakeService:
             category_guess=category_guess,
             note=note,
             parts=parts,
+            similar=similar,
         )
 
     async def _pressed(

@@ -6,10 +6,12 @@ from __future__ import annotations
 from pypinyin import lazy_pinyin
 
 from bot.deps import Deps
-from bot.domain import CATEGORIES, District, category_label
+from bot.domain import CATEGORIES, District, category_label, reference_number
 from bot.domain.intents import Intent, Kind, Topic
 from bot.domain.levels import level_of
+from bot.domain.text import mask_personal_data
 from bot.features.intake import callbacks as cb
+from bot.features.intake.outcomes import Supported
 from bot.features.intake.service import (
     CATEGORY,
     CONFIRM,
@@ -17,6 +19,7 @@ from bot.features.intake.service import (
     OUTSIDE,
     OWN,
     SPLIT,
+    SUPPORT,
     UNCLEAR,
     UNSURE,
     Ask,
@@ -289,6 +292,22 @@ def render_ask(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard | None]:
     if ask.stage == SPLIT:
         body, keyboard = _split(ask, lang, district)
         return prefix + body, keyboard
+    if ask.stage == SUPPORT and ask.similar is not None:
+        similar = ask.similar
+        ref = reference_number(district.reference_prefix, similar.opinion_id)
+        body = t(
+            lang,
+            "support_offer",
+            count=similar.residents,
+            ref=ref,
+            theirs=_quote(mask_personal_data(similar.text))[:80],
+            subdistrict=_where(ask, lang, district),
+        )
+        keyboard = [
+            [_action(ask, t(lang, "btn_me_too"), cb.ME_TOO)],
+            [_action(ask, t(lang, "btn_apart"), cb.APART)],
+        ]
+        return prefix + body, keyboard
     if ask.stage == OWN:
         keyboard = [
             [_action(ask, t(lang, "btn_mine"), cb.MINE)],
@@ -319,6 +338,19 @@ def receipt(ref: str, subdistrict: str | None, category_key: str, lang: Lang, de
         category=category_name(category_key, lang),
         days=settings.response_days,
         phone=settings.office_phone,
+    )
+
+
+def supported_text(supported: Supported, lang: Lang, deps: Deps) -> str:
+    """我也是 done: who else raised it, and its reference."""
+    ref = reference_number(deps.district.reference_prefix, supported.opinion_id)
+    return t(
+        lang,
+        "supported",
+        ref=Html(ref),
+        count=supported.residents,
+        theirs=_quote(mask_personal_data(supported.text))[:80],
+        phone=deps.settings.office_phone,
     )
 
 

@@ -111,9 +111,7 @@ def subdistricts_keyboard(card: int, district: District, lang: Lang) -> Keyboard
 
 
 def categories_keyboard(card: int, lang: Lang) -> Keyboard:
-    buttons = [
-        Button(category_label(c, lang), QUEUE.build(card, "cat", c.key)) for c in CATEGORIES
-    ]
+    buttons = [Button(category_label(c, lang), QUEUE.build(card, "cat", c.key)) for c in CATEGORIES]
     return [*pairs(buttons), [Button(t(lang, "btn_back"), QUEUE.build(card, "back", "x"))]]
 
 

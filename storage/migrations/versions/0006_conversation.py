@@ -8,7 +8,8 @@ A draft numbers its questions (`question_seq`, carried in every button) and reme
 outbox row of the live one (`question_outbox_id`), so a superseded keyboard can be removed
 and a press on an old one changes nothing. The confirmation card shows a topic before
 submission (`category`). Voice messages are kept as Telegram file ids on drafts and
-opinions. A forwarded text is marked until the resident says whose problem it is.
+opinions. A forwarded text is marked until the resident says whose problem it is. A draft
+offered to join an open opinion of the same matter ("我也是") is not offered again.
 """
 
 from collections.abc import Sequence
@@ -37,11 +38,22 @@ def upgrade() -> None:
         sa.Column("forwarded", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.add_column(
+        "drafts",
+        sa.Column("support_offered", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column(
         "opinions", sa.Column("voice_file_ids", sa.JSON(), nullable=False, server_default="[]")
     )
 
 
 def downgrade() -> None:
     op.drop_column("opinions", "voice_file_ids")
-    for column in ("forwarded", "voice_file_ids", "category", "question_outbox_id", "question_seq"):
+    for column in (
+        "support_offered",
+        "forwarded",
+        "voice_file_ids",
+        "category",
+        "question_outbox_id",
+        "question_seq",
+    ):
         op.drop_column("drafts", column)
