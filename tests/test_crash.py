@@ -131,9 +131,23 @@ async def test_sigkill_mid_burst_loses_and_doubles_nothing(
         async def receipts() -> int:
             n = 0
             for u in users:
-                if any("YZ-" in (m.text or "") for m in await client.bot_messages(u)):
-                    n += 1
+                n += await _has_receipt(client, u)
             return n
+
+        async def offer_of(u: int) -> ChatMessage | None:
+            """The "same matter is open: join it?" question, if the resident has it."""
+            m = newest_with(await client.bot_messages(u), "dr:")
+            if m is None or not any(
+                (b.callback_data or "").endswith(":apart") for row in m.buttons for b in row
+            ):
+                return None
+            return m
+
+        async def everyone_answered() -> bool:
+            for u in users:
+                if not await _has_receipt(client, u) and await offer_of(u) is None:
+                    return False
+            return True
 
         # Burst 1: everyone writes; kill when some have been asked for the sub-district.
         await asyncio.gather(*(client.send_text(u, texts[u]) for u in users))
@@ -158,8 +172,21 @@ async def test_sigkill_mid_burst_loses_and_doubles_nothing(
         bot.start()
         await until(lambda: all_have("cat:"), "every topic question", bot)
 
-        # Burst 3: everyone picks the topic; kill when some receipts are out.
+        # Burst 3: everyone picks the topic. After the first, the same matter is open, so the
+        # others are offered to join it (我也是): each sends their own. Kill when some receipts
+        # are out.
         await everyone_presses_first("cat:")
+        await until(everyone_answered, "a receipt or an offer for everyone", bot)
+        for u in users:
+            offer = await offer_of(u)
+            if offer is not None:
+                apart = next(
+                    b.callback_data
+                    for row in offer.buttons
+                    for b in row
+                    if (b.callback_data or "").endswith(":apart")
+                )
+                await client.press(u, offer.message_id, callback_data=apart)
         await until(lambda: _at_least(receipts(), RESIDENTS // 3), "some receipts", bot)
         interrupted.append(await receipts())
         bot.kill()
@@ -191,7 +218,11 @@ async def test_sigkill_mid_burst_loses_and_doubles_nothing(
 
 
 async def _has_receipt(client: EmulatorClient, u: int) -> bool:
-    return any("YZ-" in (m.text or "") for m in await client.bot_messages(u))
+    """A receipt, or the answer to 我也是 (which names the reference it joined)."""
+    return any(
+        (m.text or "").startswith(("✅ 已收到", "✅ 已加上您"))
+        for m in await client.bot_messages(u)
+    )
 
 
 async def _at_least(count: Awaitable[int], n: int) -> bool:
@@ -226,27 +257,31 @@ async def test_repeated_kills_under_load_repeat_at_most_what_was_in_flight(
         await asyncio.sleep(0.5)
         await client.send_text(u, f"解放碑{u % 1000}号门口路灯晚上不亮")
         # Whatever the bot asks (the card, or the place and the topic), the first button,
-        # until the receipt; each question pressed once.
-        pressed: set[int] = set()
+        # until the receipt; each question pressed once. A press is answered in place (the
+        # pressed message becomes the next question), so a question is its buttons' data.
+        pressed: set[str] = set()
         while not await _has_receipt(client, u):
-            m = next(
+            asked = [
+                (q, [b.callback_data or "" for row in q.buttons for b in row])
+                for q in reversed(await client.bot_messages(u))
+            ]
+            m, datas = next(
                 (
-                    q
-                    for q in reversed(await client.bot_messages(u))
-                    if q.message_id not in pressed
-                    and any(
-                        (b.callback_data or "").startswith(("sd:", "cat:", "dr:"))
-                        for row in q.buttons
-                        for b in row
-                    )
+                    (q, datas)
+                    for q, datas in asked
+                    if datas
+                    and datas[0] not in pressed
+                    and datas[0].startswith(("sd:", "cat:", "dr:"))
                 ),
-                None,
+                (None, []),
             )
             if m is None:
                 await asyncio.sleep(0.3)
                 continue
-            pressed.add(m.message_id)
-            await client.press(u, m.message_id, callback_data=m.buttons[0][0].callback_data)
+            pressed.add(datas[0])
+            # Offered to join the same matter (我也是), each sends their own opinion.
+            data = next((d for d in datas if d.endswith(":apart")), datas[0])
+            await client.press(u, m.message_id, callback_data=data)
 
     async def newest_text(u: int, part: str) -> None:
         while True:
