@@ -283,12 +283,6 @@ async def test_repeated_kills_under_load_repeat_at_most_what_was_in_flight(
             data = next((d for d in datas if d.endswith(":apart")), datas[0])
             await client.press(u, m.message_id, callback_data=data)
 
-    async def newest_text(u: int, part: str) -> None:
-        while True:
-            if any(part in (m.text or "") for m in await client.bot_messages(u)):
-                return
-            await asyncio.sleep(0.3)
-
     kills = 0
     bot.start()
     try:

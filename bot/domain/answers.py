@@ -20,7 +20,7 @@ from bot.domain.text import matching_form
 MAX_ANSWER_CHARS = 12
 
 UNSURE = "unsure"
-_UNSURE_WORDS = (
+UNSURE_WORDS = (
     "不确定",
     "不知道",
     "不清楚",
@@ -55,7 +55,7 @@ def _short(text: str) -> str | None:
 
 def _is_unsure(text: str) -> bool:
     folded = _FILLER.sub(" ", matching_form(text)).casefold().strip()
-    return any(folded.replace(" ", "") == w.replace(" ", "") for w in _UNSURE_WORDS)
+    return any(folded.replace(" ", "") == w.replace(" ", "") for w in UNSURE_WORDS)
 
 
 def subdistrict_answer(text: str, district: District) -> str | None:

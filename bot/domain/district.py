@@ -84,6 +84,7 @@ class OutsidePlace:
     name: str
     district: str  # e.g. 江北区
     at: tuple[float, float] | None  # approximate WGS84 point, only where it helps `locate`
+    en: str | None = None  # its English name, where the data gives one (Jiangbei District)
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +287,7 @@ def build_district(base: dict[str, Any], extra: dict[str, Any]) -> District:
             name=_str(_obj(o, "outside").get("name"), "outside.name"),
             district=_str(o.get("district"), "outside.district"),
             at=_pair(o["at"], "outside.at") if "at" in o else None,
+            en=next(iter(_list(o.get("en", []), "outside.en")), None),
         )
         for o in _list(extra.get("outside"), "outside")
     )

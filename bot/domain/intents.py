@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot.domain.answers import _UNSURE_WORDS  # the typed-answer list, shared on purpose
+from bot.domain.answers import UNSURE_WORDS
 from bot.domain.categories import suggest_category
 from bot.domain.text import is_cjk, matching_form
 
@@ -218,7 +218,7 @@ _SOCIAL: dict[Kind | None, str] = {
     Kind.DENY: "不 不是 不是的 不对 不用 不用了 不要 不要了 不需要 不必 没有 没有了 没得 没得了 "
     "莫得 莫得了 莫有 没了 还没 还没有 算了 算了吧 不行 不好 否 错了 错 no nope nah wrong "
     "incorrect not_really no_thanks no_thank_you thats_wrong not_right",
-    Kind.UNSURE: " ".join(w.replace("'", "").replace(" ", "_") for w in _UNSURE_WORDS)
+    Kind.UNSURE: " ".join(w.replace("'", "").replace(" ", "_") for w in UNSURE_WORDS)
     + " 不太确定 不太晓得 不大清楚 搞不清 搞不清楚 说不清楚 记不清 记不得 不记得 忘了 不懂 "
     "idk dunno not_really_sure no_clue i_dont_know not_certain",
     None: "啊 呀 吧 嘛 哦 噢 喔 呢 哈 啦 了 的 噻 哟 呗 咯 嘞 哇 嗷 滴 撒 哒 哎 诶 唉 额 呃 嘿 "

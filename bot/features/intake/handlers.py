@@ -255,16 +255,14 @@ async def _pressed(
     ctx: BotContext,
     kind: CallbackData,
     choose: Callable[[IntakeService, ResidentRecord, Pressed], Awaitable[Outcome]],
-) -> tuple[Who, CallbackQuery, Outcome] | None:
+) -> None:
     """A draft's button: parse, re-check the presser and the question number through the
-    service, answer the press once.
-
-    None when there is nothing more to do (stale or superseded: already answered).
-    """
+    service, answer the press once, then answer it in place. A stale or superseded press
+    gets only its answer."""
     query = update.callback_query
     who = await ctx.who(update)
     if query is None or who is None:
-        return None
+        return
     pressed = kind.parse(query.data)
     outcome = (
         await choose(ctx.work.service(IntakeService), who.resident, pressed)
@@ -273,13 +271,13 @@ async def _pressed(
     )
     if isinstance(outcome, Stale):
         await ctx.stale_press(update)
-        return None
+        return
     if isinstance(outcome, Superseded):
         await ctx.out.answer(who.chat_id, query.id, t(who.lang, "superseded_press"))
         ctx.done("superseded_press")
-        return None
+        return
     await ctx.out.answer(who.chat_id, query.id)
-    return who, query, outcome
+    await _answer_in_place(update, ctx, who, query, outcome)
 
 
 async def _answer_in_place(
@@ -331,7 +329,7 @@ async def _answer_in_place(
 
 async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
     """sd:<draft>:<q>:<index|u>: the resident confirms or corrects the sub-district."""
-    pressed = await _pressed(
+    await _pressed(
         update,
         ctx,
         callbacks.SUBDISTRICT,
@@ -339,13 +337,11 @@ async def subdistrict_pressed(update: Update, ctx: BotContext) -> None:
             resident, p.id("draft"), p.id("q"), p.word("choice")
         ),
     )
-    if pressed is not None:
-        await _answer_in_place(update, ctx, *pressed)
 
 
 async def category_pressed(update: Update, ctx: BotContext) -> None:
-    """cat:<draft>:<q>:<key>: the topic is confirmed and the opinion is submitted."""
-    pressed = await _pressed(
+    """cat:<draft>:<q>:<key>: the topic; with the place known it submits the opinion."""
+    await _pressed(
         update,
         ctx,
         callbacks.CATEGORY,
@@ -353,13 +349,11 @@ async def category_pressed(update: Update, ctx: BotContext) -> None:
             resident, p.id("draft"), p.id("q"), p.word("key")
         ),
     )
-    if pressed is not None:
-        await _answer_in_place(update, ctx, *pressed)
 
 
 async def action_pressed(update: Update, ctx: BotContext) -> None:
-    """dr:<draft>:<q>:<action>: the card, is-it-a-problem, outside, split, forwarded."""
-    pressed = await _pressed(
+    """dr:<draft>:<q>:<action>: the card, is-it-a-problem, outside, split, forwarded, 我也是."""
+    await _pressed(
         update,
         ctx,
         callbacks.ACTION,
@@ -367,8 +361,6 @@ async def action_pressed(update: Update, ctx: BotContext) -> None:
             resident, p.id("draft"), p.id("q"), p.word("action")
         ),
     )
-    if pressed is not None:
-        await _answer_in_place(update, ctx, *pressed)
 
 
 def _pressed_label(message: Message, data: str | None) -> str:

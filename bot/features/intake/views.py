@@ -3,8 +3,6 @@ the receipt, and the answers to what is not a problem, as HTML and keyboards."""
 
 from __future__ import annotations
 
-from pypinyin import lazy_pinyin
-
 from bot.deps import Deps
 from bot.domain import CATEGORIES, District, category_label, reference_number
 from bot.domain.intents import Intent, Kind, Topic
@@ -135,7 +133,7 @@ def _card(ask: Ask, lang: Lang, district: District) -> tuple[str, Keyboard]:
             lang,
             "card_outside_named",
             place=guess.outside[0],
-            district=district_name(guess.outside[1], lang),
+            district=district_name(guess.outside[1], lang, district),
         )
     body = t(
         lang,
@@ -188,7 +186,7 @@ def _outside(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard]:
     phone = deps.settings.office_phone
     if guess is not None and guess.outside is not None:
         place, where = guess.outside
-        where = district_name(where, lang)
+        where = district_name(where, lang, deps.district)
         if place.rstrip("区") == guess.outside[1].rstrip("区"):
             body = t(lang, "outside_district", district=where, phone=phone)  # 沙坪坝区 itself
         else:
@@ -203,12 +201,12 @@ def _outside(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard]:
     return body, keyboard
 
 
-def district_name(name: str, lang: Lang) -> str:
-    """Another district's name in the resident's language: 江北区, or Jiangbei District."""
-    if lang != "en" or not name:
+def district_name(name: str, lang: Lang, district: District) -> str:
+    """Another district's name in the resident's language: 江北区, or Jiangbei District (from
+    the district data's English names)."""
+    if lang != "en":
         return name
-    syllables = lazy_pinyin(name.removesuffix("区").removesuffix("县"))
-    return "".join(syllables).capitalize() + (" District" if name.endswith("区") else " County")
+    return next((o.en for o in district.outside_places if o.name == name and o.en), name)
 
 
 def _split(ask: Ask, lang: Lang, district: District) -> tuple[str, Keyboard]:
