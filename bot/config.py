@@ -60,7 +60,14 @@ class Settings(BaseSettings):
     of Telegram's 4096-character messages is kept whole, as one opinion."""
 
     response_days: int = Field(default=7, ge=1, le=90)
-    """The follow-up time residents are told to expect (the receipt, "how long?")."""
+    """The follow-up time residents are told to expect (the receipt, "how long?"), and the
+    response rate's bound: an item counts as responded to if a member acted within it."""
+
+    reopen_days: int = Field(default=14, ge=1, le=365)
+    """Days after "resolved" in which the resident may reopen an opinion."""
+
+    rating_reminder_days: int = Field(default=3, ge=1, le=30)
+    """Days after asking a resident to rate a resolved opinion before asking once more."""
 
     opinions_per_hour: int = Field(default=10, ge=1, le=1000)
     """How many opinions one resident may send within an hour before being slowed down."""

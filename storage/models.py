@@ -119,6 +119,12 @@ class Resident(Base):
     banned_by: Mapped[int | None] = mapped_column(BigInteger)
     banned_at: Mapped[datetime | None]
     ban_notified: Mapped[bool] = mapped_column(default=False)
+    #: Invitations to consultations in their sub-district: None until asked (once, after
+    #: the first receipt), then their answer; revocable in /privacy.
+    consult_opt_in: Mapped[bool | None] = mapped_column()
+    consult_asked_at: Mapped[datetime | None]
+    #: The sub-district their invitations are for: that of their latest opinion.
+    home_subdistrict: Mapped[str | None] = mapped_column(String(16), index=True)
 
 
 class Draft(Base):
@@ -148,6 +154,10 @@ class Draft(Base):
     forwarded: Mapped[bool] = mapped_column(default=False)
     #: Offered to join an open opinion of the same matter already: not offered twice.
     support_offered: Mapped[bool] = mapped_column(default=False)
+    #: The consultation this draft answers or was attached to (None: an ordinary opinion).
+    consultation_id: Mapped[int | None] = mapped_column(Integer)
+    #: Offered to attach to an open consultation already: not offered twice.
+    consultation_offered: Mapped[bool] = mapped_column(default=False)
     #: Questions are numbered; every button carries the number, so only the live one acts.
     question_seq: Mapped[int] = mapped_column(default=0)
     #: The outbox row of the live question: removed (or never sent) once superseded.
@@ -165,6 +175,8 @@ class Opinion(Base):
         Index("ix_opinions_subdistrict_status_visible_at", "subdistrict", "status", "visible_at"),
         # Moderation's queue: held and pending ones, oldest first.
         Index("ix_opinions_status_id", "status", "id"),
+        # Rating reminders: resolved ones, by when they were resolved.
+        Index("ix_opinions_progress_resolved_at", "progress", "resolved_at"),
         NO_REUSE,
     )
 
@@ -198,6 +210,134 @@ class Opinion(Base):
     #: Why it was rejected or hidden: a reason code, or the admin's words.
     moderation_reason: Mapped[str | None] = mapped_column(Text)
     merged_into: Mapped[int | None] = mapped_column(Integer)
+    #: Follow-up (storage.statuses.Progress); None: nobody has responded yet.
+    progress: Mapped[str | None] = mapped_column(String(16))
+    #: The first member action of any kind (the response rate and its median time).
+    first_response_at: Mapped[datetime | None]
+    #: The latest "resolved" (the reopen window counts from it); None once reopened.
+    resolved_at: Mapped[datetime | None]
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+    rated_at: Mapped[datetime | None]
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    #: Times the author was asked to rate since the latest "resolved" (asked, then at most
+    #: once more), and when last.
+    rating_asks: Mapped[int] = mapped_column(SmallInteger, default=0)
+    rating_asked_at: Mapped[datetime | None]
+    #: The consultation it answers or was attached to. No foreign key: SQLite cannot add one
+    #: to an existing table without copying it (and losing AUTOINCREMENT); consultations
+    #: are never deleted.
+    consultation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+
+
+class OpinionAction(Base):
+    """One line of an opinion's follow-up history: a member's action (with the words the
+    resident is sent, and the department for "forwarded") or the resident's reopening
+    (their reason) or rating. Members appear by Telegram id here and in the audit log, but
+    residents are only ever told "委员" and the sub-district."""
+
+    __tablename__ = "opinion_actions"
+    __table_args__ = (Index("ix_opinion_actions_kind_at", "kind", "at"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    opinion_id: Mapped[int] = mapped_column(
+        ForeignKey("opinions.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The member who acted; None: the resident (reopened, rated).
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The sub-district the member answered for (what the resident is told).
+    subdistrict: Mapped[str | None] = mapped_column(String(16))
+    department: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text)
+    rating: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class ActionCard(Base):
+    """What a member's follow-up button stands for (one item, or a cluster's items), like
+    moderation's cards: the button carries only the card id, the card names the member."""
+
+    __tablename__ = "action_cards"
+    __table_args__ = NO_REUSE
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    opinion_ids: Mapped[list[Any]] = mapped_column(default=list)
+    #: The action picked and what else it needs (department, the typed text) until done.
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+
+class Consultation(Base):
+    """A 渝事好商量 consultation: opened by an admin for some sub-districts until a deadline.
+    Invitations go to opted-in residents of those sub-districts through the bulk outbox; it
+    closes at the deadline (a tick, from the database) or by command, and its summary is
+    queued once (`summary_queued_at`); /outcome records the outcome and tells contributors."""
+
+    __tablename__ = "consultations"
+    __table_args__ = (Index("ix_consultations_status_deadline", "status", "deadline"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    subdistricts: Mapped[list[Any]] = mapped_column(default=list)
+    deadline: Mapped[datetime | None]
+    #: Which question /consult is asking next while it is a draft.
+    step: Mapped[str | None] = mapped_column(String(16))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+    #: Every invitation queued (they are queued a batch at a time by ticks).
+    invited_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[int | None] = mapped_column(BigInteger)  # None: its deadline
+    summary_queued_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(Text)
+    outcome_by: Mapped[int | None] = mapped_column(BigInteger)
+    outcome_at: Mapped[datetime | None]
+    #: Outcome notes queued to every contributor (a batch at a time).
+    outcome_queued_at: Mapped[datetime | None]
+
+
+class ConsultationInvitation(Base):
+    """One resident invited to one consultation: the key keeps it to one invitation, and
+    `notified_at` to one outcome note."""
+
+    __tablename__ = "consultation_invitations"
+
+    consultation_id: Mapped[int] = mapped_column(
+        ForeignKey("consultations.id", ondelete="CASCADE"), primary_key=True
+    )
+    resident_id: Mapped[int] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    queued_at: Mapped[datetime]
+    outcome_queued_at: Mapped[datetime | None]
+
+
+class ExportJob(Base):
+    """An /export asked for: built by a tick off the update path, its progress shown by
+    editing one message (`progress_outbox_id`), the files sent when ready."""
+
+    __tablename__ = "export_jobs"
+    __table_args__ = (Index("ix_export_jobs_status_id", "status", "id"), NO_REUSE)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    requester_id: Mapped[int] = mapped_column(BigInteger)
+    lang: Mapped[str] = mapped_column(String(8), default="zh")
+    #: {"from": ISO date, "to": ISO date, "subdistricts": [codes] or ["*"]}
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16))
+    progress_outbox_id: Mapped[int | None] = mapped_column(Integer)
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class OpinionRevision(Base):
@@ -291,7 +431,7 @@ class Staff(Base):
     empty_note: Mapped[bool] = mapped_column(default=False)
     urgent: Mapped[bool] = mapped_column(default=True)
     #: A typed answer the settings wait for ("time"), so it is not taken as an opinion.
-    awaiting: Mapped[str | None] = mapped_column(String(16))
+    awaiting: Mapped[str | None] = mapped_column(String(64))
     schedule_from: Mapped[datetime]
     next_due: Mapped[datetime | None] = mapped_column(index=True)
     last_slot: Mapped[datetime | None]
@@ -367,6 +507,9 @@ class Digest(Base):
     #: drawn outside any, and queued in another; one taken but never queued (a crash in
     #: between) is drawn again from its items.
     queued_at: Mapped[datetime | None]
+    #: The opinion ids of each cluster of several residents, in the digest's order (its
+    #: "act on the cluster" buttons point here).
+    clusters: Mapped[list[Any]] = mapped_column(default=list)
 
     __table_args__ = (UniqueConstraint("member_id", "slot"), NO_REUSE)
 

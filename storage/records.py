@@ -18,6 +18,8 @@ class ResidentRecord:
     blocked_at: datetime | None
     ban: str | None = None
     ban_notified: bool = False
+    consult_opt_in: bool | None = None  # None: not asked yet
+    home_subdistrict: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,8 @@ class DraftRecord:
     question_seq: int = 0
     question_outbox_id: int | None = None
     updated_at: datetime | None = None
+    consultation_id: int | None = None
+    consultation_offered: bool = False
 
     @property
     def text(self) -> str:
@@ -82,6 +86,15 @@ class OpinionRecord:
     moderated_at: datetime | None = None
     moderation_reason: str | None = None
     merged_into: int | None = None
+    progress: str | None = None  # storage.statuses.Progress; None: no response yet
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    rating: int | None = None
+    rated_at: datetime | None = None
+    reopen_count: int = 0
+    rating_asks: int = 0
+    rating_asked_at: datetime | None = None
+    consultation_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

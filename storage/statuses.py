@@ -39,6 +39,43 @@ class OpinionStatus(StrEnum):
     MERGED = "merged"  # a duplicate, merged into another item (merged_into)
 
 
+class Progress(StrEnum):
+    """How the follow-up of a visible opinion stands; None (no value): nobody responded yet.
+
+    Forwarded, adopted and answered are responses; resolved closes it (the resident may rate
+    it and, within REOPEN_DAYS, reopen it); reopened puts it back among the awaiting."""
+
+    FORWARDED = "forwarded"  # passed to a department (named in the action)
+    ADOPTED = "adopted"  # taken up as a proposal by the member
+    ANSWERED = "answered"  # the member answered the resident
+    RESOLVED = "resolved"
+    REOPENED = "reopened"  # the resident reopened it after "resolved", with a reason
+
+
+class ActionKind(StrEnum):
+    """A line of an opinion's follow-up history (table opinion_actions)."""
+
+    FORWARDED = "forwarded"
+    ADOPTED = "adopted"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+    REOPENED = "reopened"  # by the resident, with their reason
+    RATED = "rated"  # by the resident, 1-5
+
+
+class ConsultationStatus(StrEnum):
+    DRAFT = "draft"  # an admin is still filling it in through /consult
+    OPEN = "open"  # invitations go out; answers attach to it
+    CLOSED = "closed"  # at its deadline or by command; the summary is sent once
+
+
+class ExportStatus(StrEnum):
+    PENDING = "pending"  # asked for; a tick builds it off the update path
+    RUNNING = "running"  # claimed by a process (claimed_at tells a stale claim)
+    DONE = "done"
+    FAILED = "failed"
+
+
 class DraftStage(StrEnum):
     NEED_TEXT = "need_text"  # a photo or a pin came first: the words are still missing
     SUBDISTRICT = "subdistrict"  # waiting for the sub-district to be confirmed
@@ -49,6 +86,7 @@ class DraftStage(StrEnum):
     SPLIT = "split"  # two problems in one message: two opinions?
     OWN = "own"  # a forwarded text: the resident's own problem?
     SUPPORT = "support"  # the same matter is open already: join it ("我也是") or send apart?
+    CONSULT = "consult"  # a consultation is open here: attach the opinion to it?
 
 
 class Role(StrEnum):

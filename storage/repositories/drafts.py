@@ -34,6 +34,8 @@ def _record(row: Draft) -> DraftRecord:
         question_seq=row.question_seq or 0,
         question_outbox_id=row.question_outbox_id,
         updated_at=row.updated_at,
+        consultation_id=row.consultation_id,
+        consultation_offered=bool(row.consultation_offered),
     )
 
 

@@ -37,6 +37,15 @@ def _record(row: Opinion, revisions: tuple[RevisionRecord, ...] = ()) -> Opinion
         moderated_at=row.moderated_at,
         moderation_reason=row.moderation_reason,
         merged_into=row.merged_into,
+        progress=row.progress,
+        first_response_at=row.first_response_at,
+        resolved_at=row.resolved_at,
+        rating=row.rating,
+        rated_at=row.rated_at,
+        reopen_count=row.reopen_count or 0,
+        rating_asks=row.rating_asks or 0,
+        rating_asked_at=row.rating_asked_at,
+        consultation_id=row.consultation_id,
     )
 
 

@@ -25,6 +25,8 @@ def _record(row: Resident) -> ResidentRecord:
         blocked_at=row.blocked_at,
         ban=row.ban,
         ban_notified=row.ban_notified,
+        consult_opt_in=row.consult_opt_in,
+        home_subdistrict=row.home_subdistrict,
     )
 
 
