@@ -8,12 +8,16 @@ from bot.config import Settings
 from bot.features import (
     account,
     consent,
+    consultations,
     digests,
+    exports,
     fallbacks,
+    followup,
     groups,
     intake,
     moderation,
     staff,
+    stats,
 )
 from bot.telegram.application import BotApplication, Features
 from bot.telegram.context import BotContext
@@ -50,6 +54,10 @@ def register(features: Features) -> None:
     consent.register(features)  # /start, /help, /privacy, /lang, 同意
     intake.register(features)  # buttons of a draft, then photos, pins and free text
     account.register(features)  # /my, /mydata, /delete_me
+    followup.register(features)  # digest and /op buttons, ratings, reopen reasons
     digests.register(features)  # scheduled digests, /digest, /op
+    stats.register(features)  # /stats (the 三率)
+    exports.register(features)  # /export, built by a ticker
+    consultations.register(features)  # /consult…, invitations, summaries (tickers)
     fallbacks.register(features)  # last: unknown commands, stale buttons, other media
     features.app.add_error_handler(on_error)

@@ -189,6 +189,7 @@ class DigestEntry:
     photo_count: int
     has_location: bool
     supporters: int = 0  # residents who joined it (a merged duplicate's author, …)
+    progress: str | None = None  # storage.statuses.Progress ("reopened" is marked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,3 +213,134 @@ class CardRecord:
     page: tuple[int, ...]
     payload: dict[str, Any]
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRow:
+    """What the 三率 need of one visible opinion (storage.repositories.stats)."""
+
+    opinion_id: int
+    subdistrict: str | None
+    visible_at: datetime
+    first_response_at: datetime | None
+    progress: str | None
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionLine:
+    """One line of an opinion's follow-up history (opinion_actions), for exports."""
+
+    at: datetime
+    kind: str
+    department: str | None
+    text: str | None
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRow:
+    """One opinion as an export lists it (texts not yet masked: the exports feature masks)."""
+
+    opinion_id: int
+    created_at: datetime
+    visible_at: datetime
+    subdistrict: str | None
+    category: str
+    status: str
+    progress: str | None
+    first_response_at: datetime | None
+    rating: int | None
+    reopen_count: int
+    supporters: int
+    consultation_id: int | None
+    consultation_title: str | None
+    pseudonym: str | None  # None: erased (or never known)
+    text: str | None  # None: erased; "": a voice message
+    erased: bool
+    actions: tuple[ActionLine, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ExportJobRecord:
+    id: int
+    requester_id: int
+    lang: str
+    params: dict[str, Any]
+    status: str
+    progress_outbox_id: int | None
+    rows_done: int
+    rows_total: int | None
+    created_at: datetime
+    claimed_by: str | None = None
+    claimed_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionCardRecord:
+    """What a follow-up button stands for (table action_cards)."""
+
+    id: int
+    member_id: int  # who it was shown to (a member; a resident for a reopen prompt)
+    opinion_ids: tuple[int, ...]
+    payload: dict[str, Any]
+    created_at: datetime
+    done_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActionRecord:
+    """One line of an opinion's follow-up history (table opinion_actions)."""
+
+    id: int
+    opinion_id: int
+    at: datetime
+    kind: str
+    actor_id: int | None
+    subdistrict: str | None
+    department: str | None
+    text: str | None
+    rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ConsultationRecord:
+    """A 渝事好商量 consultation (a draft while an admin fills it in through /consult)."""
+
+    id: int
+    status: str
+    title: str | None
+    description: str | None
+    subdistricts: tuple[str, ...]
+    deadline: datetime | None
+    step: str | None
+    created_by: int
+    created_at: datetime
+    opened_at: datetime | None = None
+    invited_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: int | None = None
+    summary_queued_at: datetime | None = None
+    outcome: str | None = None
+    outcome_by: int | None = None
+    outcome_at: datetime | None = None
+    outcome_queued_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """An opinion attached to a consultation, as its summary counts it."""
+
+    opinion_id: int
+    resident_id: int | None  # None: erased (still counted, anonymously)
+    subdistrict: str | None
+    category: str
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Addressee:
+    """Someone a bulk message goes to: their chat and language."""
+
+    chat_id: int
+    lang: str

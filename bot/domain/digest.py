@@ -36,6 +36,7 @@ class DigestItem:
     photo_count: int = 0
     has_location: bool = False
     supporters: int = 0  # residents who joined it besides its author
+    progress: str | None = None  # its follow-up ("reopened" is marked in digests)
 
     @property
     def residents(self) -> int:

@@ -43,7 +43,7 @@ from storage.models import (
 )
 from storage.records import DigestEntry, DigestRecord, StaffRecord
 from storage.repositories.staff import staff_record
-from storage.statuses import ALL_SUBDISTRICTS, OpinionStatus, VisibilityKind
+from storage.statuses import ALL_SUBDISTRICTS, OpinionStatus, Progress, VisibilityKind
 
 
 def _digest(row: Digest) -> DigestRecord:
@@ -79,6 +79,7 @@ def _entry_columns(moved_from: Any, queued_at: Any) -> tuple[Any, ...]:
         .where(OpinionSupporter.opinion_id == Opinion.id)
         .correlate(Opinion)
         .scalar_subquery(),
+        Opinion.progress,
     )
 
 
@@ -88,7 +89,7 @@ _OPINION_COLUMNS = _entry_columns(literal(None, String), literal(None, UTCDateTi
 
 
 def _entry(row: Sequence[Any]) -> DigestEntry:
-    op_id, sd, cat, status, text, created, visible, moved, photos, lat, queued, sup = row
+    op_id, sd, cat, status, text, created, visible, moved, photos, lat, queued, sup, prog = row
     return DigestEntry(
         opinion_id=int(op_id),
         subdistrict=sd,
@@ -101,6 +102,7 @@ def _entry(row: Sequence[Any]) -> DigestEntry:
         photo_count=len(photos or []),
         has_location=lat is not None,
         supporters=int(sup or 0),
+        progress=prog,
     )
 
 
@@ -118,6 +120,10 @@ class NewDigest:
     period_start: datetime
     last_slot: datetime | None  # the member's slot before this one (the conditional advance)
     next_due: datetime | None
+
+
+#: "Still awaiting follow-up": nobody responded yet, or the resident reopened it.
+_AWAITING = Opinion.progress.is_(None) | (Opinion.progress == Progress.REOPENED)
 
 
 def _wanted(subdistrict: str | None) -> list[str]:
@@ -194,6 +200,62 @@ class DigestRepository:
             )
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    async def requeue(self, opinion_id: int, subdistrict: str | None, now: datetime) -> int:
+        """A reopened opinion reaches its members' next digest again (marked reopened by
+        its progress). The unique (member, opinion) item is queued again rather than a
+        second one added: members who had it get it back in their queue, members who
+        follow its sub-district and never had it get it queued now (under its latest
+        visibility event). Returns how many members it is queued for."""
+        requeued = await self.session.execute(
+            update(DigestItem)
+            .where(
+                DigestItem.opinion_id == opinion_id,
+                DigestItem.digest_id.is_not(None),
+                _followed_by(DigestItem.member_id, subdistrict),  # type: ignore[arg-type]
+            )
+            .values(digest_id=None, queued_at=now)
+        )
+        event_id = await self.session.scalar(
+            select(func.max(VisibilityEvent.id)).where(VisibilityEvent.opinion_id == opinion_id)
+        )
+        added = 0
+        if event_id is not None:
+            had = aliased(DigestItem)
+            members = (
+                select(
+                    StaffSubdistrict.telegram_id,
+                    literal(opinion_id, Integer),
+                    literal(int(event_id), Integer),
+                    literal(now, UTCDateTime()),
+                )
+                .where(
+                    StaffSubdistrict.subdistrict.in_(_wanted(subdistrict)),
+                    ~exists().where(
+                        had.member_id == StaffSubdistrict.telegram_id,
+                        had.opinion_id == opinion_id,
+                    ),
+                )
+                .distinct()
+            )
+            result = await self.session.execute(
+                insert(DigestItem).from_select(
+                    ["member_id", "opinion_id", "event_id", "queued_at"], members
+                )
+            )
+            added = int(getattr(result, "rowcount", 0) or 0)
+        return int(getattr(requeued, "rowcount", 0) or 0) + added
+
+    async def set_clusters_many(self, clusters: dict[int, list[list[int]]]) -> None:
+        """Each digest's clusters of several residents ({digest id: [[opinion id…]…]}),
+        recorded in the step that queues it."""
+        if not clusters:
+            return
+        conn = await self.session.connection()
+        await conn.execute(
+            update(Digest).where(Digest.id == bindparam("d")).values(clusters=bindparam("c")),
+            [{"d": d, "c": c} for d, c in clusters.items()],
+        )
 
     async def pending(self, member_id: int) -> list[DigestEntry]:
         """What the member's next digest would take now (for /digest; takes nothing)."""
@@ -334,6 +396,7 @@ class DigestRepository:
             Opinion.visible_at >= since,
             Opinion.visible_at < before,
             Opinion.status == OpinionStatus.RECEIVED,
+            _AWAITING,
         ]
         if ALL_SUBDISTRICTS not in codes:
             where.append(Opinion.subdistrict.in_(codes))
@@ -509,7 +572,7 @@ class DigestRepository:
         out: dict[int, list[DigestEntry]] = {d: [] for d in digests.values()}
         for digest_id, opinion_id, moved, queued in items:
             row = by_id[int(opinion_id)]
-            entry = _entry((*row[:7], moved, *row[8:10], queued, row[11]))
+            entry = _entry((*row[:7], moved, *row[8:10], queued, *row[11:]))
             out[digest_id or 0].append(entry)  # never None: selected by digest
         return out
 
@@ -540,6 +603,7 @@ class DigestRepository:
             Opinion.visible_at >= lo,
             Opinion.visible_at < hi,
             Opinion.status == OpinionStatus.RECEIVED,
+            _AWAITING,
         ]
         every = {c for codes, _, _ in wanted for c in codes}
         if ALL_SUBDISTRICTS not in every:

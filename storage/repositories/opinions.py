@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Opinion, OpinionRevision, OpinionSupporter
+from storage.models import Opinion, OpinionAction, OpinionRevision, OpinionSupporter
 from storage.records import DraftRecord, OpinionRecord, RevisionRecord
 from storage.statuses import OpinionStatus
 
@@ -81,6 +82,7 @@ class OpinionRepository:
             suggestion_confidence=draft.suggestion_confidence,
             category=category,
             suggested_category=draft.suggested_category,
+            consultation_id=draft.consultation_id,
             status=OpinionStatus.RECEIVED,
             created_at=now,
             updated_at=now,
@@ -278,6 +280,7 @@ class OpinionRepository:
         await self.session.execute(
             delete(OpinionRevision).where(OpinionRevision.opinion_id.in_(due.scalar_subquery()))
         )
+        await self._erase_reasons(due.scalar_subquery())
         result = await self.session.execute(
             update(Opinion)
             .where(Opinion.created_at < before, Opinion.erased_at.is_(None))
@@ -290,12 +293,26 @@ class OpinionRepository:
             await self.session.execute(
                 delete(OpinionRevision).where(OpinionRevision.opinion_id.in_(ids))
             )
+            await self._erase_reasons(ids)
             await self.session.execute(
                 update(Opinion)
                 .where(Opinion.id.in_(ids))
                 .values(**_ERASED, erased_at=now, updated_at=now)
             )
         return len(ids)
+
+    async def _erase_reasons(self, ids: Any) -> None:
+        """The resident's own words in the follow-up history (their reopen reasons) go with
+        their opinions; members' answers and the facts (kind, date, rating) stay."""
+        await self.session.execute(
+            update(OpinionAction)
+            .where(
+                OpinionAction.opinion_id.in_(ids),
+                OpinionAction.actor_id.is_(None),
+                OpinionAction.text.is_not(None),
+            )
+            .values(text=None)
+        )
 
     async def _revisions(self, opinion_ids: list[int]) -> dict[int, tuple[RevisionRecord, ...]]:
         if not opinion_ids:

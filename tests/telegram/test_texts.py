@@ -70,6 +70,10 @@ ENGLISH_CHECKED = (
     "digests",
     "staff",
     "moderation",
+    "stats",
+    "exports",
+    "consultations",
+    "followup",
 )
 #: Chinese an English text may keep: the platform's name (explained in English where it
 #: first appears), and the language labels that name each language in itself.

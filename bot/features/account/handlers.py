@@ -14,7 +14,7 @@ from bot.features.account.texts import t
 from bot.features.account.views import data_summary, local_minute, my_listing
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import Button
-from storage.repositories import DraftRepository, OpinionRepository
+from storage.repositories import DraftRepository, FollowupRepository, OpinionRepository
 
 #: Opinions /my shows; /mydata has them all.
 MY_LIMIT = 10
@@ -33,7 +33,8 @@ async def my_opinions(update: Update, ctx: BotContext) -> None:
     total = await repo.count_for_resident(resident.id)
     opinions = await repo.for_resident(resident.id, limit=MY_LIMIT)
     draft = await ctx.work.repo(DraftRepository).open_for(resident.id)
-    listing = my_listing(lang, ctx.work.deps, opinions, total, draft)
+    history = await ctx.work.repo(FollowupRepository).history([o.id for o in opinions])
+    listing = my_listing(lang, ctx.work.deps, opinions, total, draft, history)
     await ctx.say(chat_id, listing, "my_listed")
 
 

@@ -134,6 +134,8 @@ class AccountService:
                 "consented_at": when(resident.consented_at),
                 "consent_version": resident.consent_version,
                 "blocked_bot_at": when(resident.blocked_at),
+                "consultation_invitations": resident.consult_opt_in,
+                "home_subdistrict": resident.home_subdistrict,
             },
             "draft": None
             if draft is None

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 
 from bot.deps import Deps
@@ -10,9 +11,11 @@ from bot.domain import reference_number
 from bot.features.account.service import Holdings
 from bot.features.account.texts import t
 from bot.features.consent.service import DRAFT_DAYS
+from bot.features.followup.views import history_lines
 from bot.telegram.labels import category_name, subdistrict_name
 from bot.telegram.texts import Lang
-from storage.records import DraftRecord, OpinionRecord
+from storage.records import ActionRecord, DraftRecord, OpinionRecord
+from storage.statuses import OpinionStatus
 
 #: Characters of an opinion /my quotes.
 EXCERPT = 40
@@ -44,10 +47,24 @@ def draft_excerpt(draft: DraftRecord, lang: Lang) -> str:
     return t(lang, "draft_location")
 
 
+def status_name(op: OpinionRecord, lang: Lang) -> str:
+    """Where an opinion stands for its author: its follow-up once a member acted on a
+    visible one, else its review state."""
+    if op.status == OpinionStatus.RECEIVED and op.progress:
+        return t(lang, f"status_{op.progress}")
+    return t(lang, f"status_{op.status}")
+
+
 def my_listing(
-    lang: Lang, deps: Deps, opinions: list[OpinionRecord], total: int, draft: DraftRecord | None
+    lang: Lang,
+    deps: Deps,
+    opinions: list[OpinionRecord],
+    total: int,
+    draft: DraftRecord | None,
+    history: Mapping[int, Sequence[ActionRecord]] | None = None,
 ) -> str:
-    """/my: newest opinions first, then an open draft, worded for each case."""
+    """/my: newest opinions first, each with its follow-up so far (forwarded, answered,
+    resolved, reopened, rated), then an open draft, worded for each case."""
     if not opinions:
         if draft is None:
             return t(lang, "my_empty")
@@ -63,9 +80,12 @@ def my_listing(
                 ref=reference_number(deps.district.reference_prefix, op.id),
                 where=subdistrict_name(deps.district, op.subdistrict, lang),
                 category=category_name(op.category, lang),
-                status=t(lang, f"status_{op.status}"),
+                status=status_name(op, lang),
                 when=local_date(op.created_at, tz),
                 excerpt=excerpt(text),
+            )
+            + "".join(
+                "\n　· " + line for line in history_lines(lang, (history or {}).get(op.id, ()), tz)
             )
         )
     if total > len(opinions):
@@ -99,7 +119,7 @@ def data_summary(lang: Lang, deps: Deps, held: Holdings, now: datetime) -> str:
                     lang,
                     "mydata_opinion_line",
                     ref=reference_number(deps.district.reference_prefix, op.id),
-                    status=t(lang, f"status_{op.status}"),
+                    status=status_name(op, lang),
                     when=local_date(op.created_at, tz),
                     where=subdistrict_name(deps.district, op.subdistrict, lang),
                 )

@@ -6,18 +6,48 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain import parse_reference, reference_number
+from bot.domain.departments import department_name
 from bot.domain.digest import masked
+from bot.features.digests.callbacks import follow_up_keyboard
 from bot.features.digests.service import DigestService
 from bot.features.digests.texts import t
-from bot.features.digests.views import age, item_text
+from bot.features.digests.views import age, item_text, short
 from bot.features.staff import staff_only
 from bot.telegram.context import BotContext
 from bot.telegram.labels import category_name, subdistrict_name
-from bot.telegram.texts import Html
-from storage.repositories import DigestRepository, OpinionRepository, ResidentRepository
-from storage.statuses import ALL_SUBDISTRICTS, Role, VisibilityKind
+from bot.telegram.texts import Html, Lang
+from bot.telegram.work import Work
+from storage.records import ActionRecord
+from storage.repositories import (
+    DigestRepository,
+    FollowupRepository,
+    OpinionRepository,
+    ResidentRepository,
+)
+from storage.statuses import ALL_SUBDISTRICTS, ActionKind, OpinionStatus, Role, VisibilityKind
 
 MAX_PHOTOS = 10
+#: Characters of a member's answer or a reopening reason shown in /op's history.
+HISTORY_TEXT = 300
+
+
+def action_line(action: ActionRecord, work: Work, lang: Lang) -> str:
+    """One follow-up step as staff read it: when, what, for which sub-district, the
+    department and the words (a resident's reopening reason masked, as all their text)."""
+    stamp = action.at.astimezone(work.settings.tz).strftime("%Y-%m-%d %H:%M")
+    words = short(action.text, HISTORY_TEXT) if action.text else ""
+    if action.kind == ActionKind.RATED:
+        return t(lang, "op_action_rated", at=stamp, stars="⭐" * (action.rating or 0))
+    if action.kind == ActionKind.REOPENED:
+        return t(lang, "op_action_reopened", at=stamp, text=masked(words) if words else "—")
+    return t(
+        lang,
+        f"op_action_{action.kind}",
+        at=stamp,
+        where=subdistrict_name(work.district, action.subdistrict, lang),
+        department=department_name(action.department or "—", lang),
+        text=words or "—",
+    )
 
 
 async def digest_now(update: Update, ctx: BotContext) -> None:
@@ -90,7 +120,17 @@ async def op(update: Update, ctx: BotContext) -> None:
     for revision in opinion.revisions:
         stamp = revision.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         lines.append("• " + t(lang, "op_revision", at=stamp, text=masked(revision.text)))
-    await ctx.out.text(chat_id, "\n".join(lines))
+    actions = (await work.repo(FollowupRepository).history([number])).get(number, [])
+    for action in actions:
+        lines.append("• " + action_line(action, work, lang))
+    keyboard = None
+    if opinion.status == OpinionStatus.RECEIVED:
+        # The same follow-up as from a digest: a card for this one item and this member.
+        card = await work.repo(FollowupRepository).add_card(
+            member.telegram_id, [number], {"kind": "item"}, now
+        )
+        keyboard = follow_up_keyboard(card.id, lang, one=True)
+    await ctx.out.text(chat_id, "\n".join(lines), keyboard)
     photos = opinion.photo_file_ids[:MAX_PHOTOS]
     for n, file_id in enumerate(photos, start=1):
         caption = t(lang, "op_photo_caption", ref=ref, n=n, total=len(photos))

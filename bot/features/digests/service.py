@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import KW_ONLY, dataclass
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Self
 
@@ -23,14 +23,18 @@ from bot.config import Settings
 from bot.domain import District
 from bot.domain.clock import Clock
 from bot.domain.digest import DigestContent, DigestItem, compose, counts_by_subdistrict, masked
+from bot.domain.stats import Table
+from bot.features.digests.callbacks import follow_up_keyboard
 from bot.features.digests.texts import t
 from bot.features.digests.views import AWAITING_SHOWN, AWAITING_WINDOW, DigestView, pack
 from bot.features.staff.schedule import Schedule
+from bot.features.stats import StatsService
+from bot.telegram.keyboards import Keyboard
 from bot.telegram.outbox import Outbox
 from bot.telegram.texts import Lang, as_lang
 from bot.telegram.work import Work
 from storage.records import DigestEntry, DigestRecord, StaffRecord
-from storage.repositories import DigestRepository, StaffRepository
+from storage.repositories import DigestRepository, FollowupRepository, StaffRepository
 from storage.repositories.digests import NewDigest
 from storage.statuses import DigestKind, Frequency, Priority
 
@@ -74,6 +78,7 @@ def as_items(
             photo_count=e.photo_count,
             has_location=e.has_location,
             supporters=e.supporters,
+            progress=e.progress,
         )
         for e in entries
     ]
@@ -92,6 +97,8 @@ class Taken:
     items: tuple[DigestItem, ...]
     previous_counts: dict[str, int] | None
     awaiting: tuple[int, tuple[DigestItem, ...]]
+    #: The 三率 of the member's sub-districts (bot.features.stats), read when taken.
+    rates: Table | None = None
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,11 @@ class Rendered:
     texts: tuple[str, ...]
     photo: tuple[str, bytes, str] | None = None
     document: tuple[str, bytes, str] | None = None
+    #: What its follow-up button offers: the items in the digest's order (then those
+    #: awaiting follow-up), and its clusters of several residents.
+    order: tuple[int, ...] = ()
+    clusters: tuple[tuple[int, ...], ...] = ()
+    lang: str = "zh"
 
 
 def _delivered(taken: Taken, rows: int) -> Delivered:
@@ -138,10 +150,12 @@ class DigestService:
     staff: StaffRepository
     digests: DigestRepository
     out: Outbox
+    followup: FollowupRepository
     _: KW_ONLY
     clock: Clock
     settings: Settings
     district: District
+    stats: StatsService
 
     @classmethod
     def from_work(cls, work: Work) -> Self:
@@ -149,9 +163,11 @@ class DigestService:
             work.repo(StaffRepository),
             work.repo(DigestRepository),
             work.out,
+            work.repo(FollowupRepository),
             clock=work.clock,
             settings=work.settings,
             district=work.district,
+            stats=work.service(StatsService),
         )
 
     async def due(self, now: datetime, limit: int = 200) -> list[int]:
@@ -248,18 +264,21 @@ class DigestService:
             ],
             AWAITING_SHOWN,
         )
+        # The 三率 block: one read for the whole batch (bot.features.stats).
+        tables = await self.stats.for_digests(
+            [(p.member.subdistricts, started[p.member.telegram_id].period_end) for p in due]
+        )
         out = []
-        for plan, (total, oldest) in zip(due, awaiting, strict=True):
+        for plan, (total, oldest), rates in zip(due, awaiting, tables, strict=True):
             digest = started[plan.member.telegram_id]
-            out.append(
-                self._made(
-                    plan.member,
-                    digest,
-                    items[digest.id],
-                    previous.get(plan.member.telegram_id),
-                    (total, tuple(as_items(oldest, masks))),
-                )
+            made = self._made(
+                plan.member,
+                digest,
+                items[digest.id],
+                previous.get(plan.member.telegram_id),
+                (total, tuple(as_items(oldest, masks))),
             )
+            out.append(replace(made, rates=rates))
         return out
 
     async def retake(self, digest_id: int) -> Taken | None:
@@ -287,7 +306,9 @@ class DigestService:
             digest.period_start,
             AWAITING_SHOWN,
         )
-        return self._made(member, digest, items, previous, (total, tuple(as_items(oldest))))
+        (rates,) = await self.stats.for_digests([(member.subdistricts, digest.period_end)])
+        made = self._made(member, digest, items, previous, (total, tuple(as_items(oldest))))
+        return replace(made, rates=rates)
 
     @staticmethod
     def _made(
@@ -327,21 +348,35 @@ class DigestService:
                 return Rendered((t(lang, "empty_period", period=view.period()),))
             return Rendered(())
         blocks = view.blocks(
-            preview=preview, catch_up=taken.catch_up, awaiting=taken.awaiting, with_files=True
+            preview=preview,
+            catch_up=taken.catch_up,
+            awaiting=taken.awaiting,
+            with_files=True,
+            rates=taken.rates,
         )
         named = taken.slot if not preview else taken.period_end
         stamp = named.astimezone(self.settings.tz).strftime("%Y%m%d-%H%M")
+        order = [i.opinion_id for i in content.items]
+        order += [i.opinion_id for i in taken.awaiting[1] if i.opinion_id not in order]
         return Rendered(
             tuple(pack(blocks)),
             photo=(f"yushi-digest-{stamp}.png", view.chart(), view.chart_caption()),
             document=(f"yushi-digest-{stamp}.xlsx", view.sheet(), t(lang, "sheet_caption")),
+            order=tuple(order),
+            clusters=tuple(
+                g.opinion_ids for g in content.clusters if g.residents > 1 and g.size > 1
+            ),
+            lang=lang,
         )
 
     async def queue(self, taken: Taken, rendered: Rendered) -> Delivered | None:
         """Queue what was drawn, once: None when another process queued this digest."""
         if not await self.digests.mark_queued(taken.digest_id, self.clock.now()):
             return None
-        rows = await self._send(taken.member.telegram_id, rendered, Priority.BULK)
+        buttons = await self._follow_up_buttons([(taken, rendered)])
+        rows = await self._send(
+            taken.member.telegram_id, rendered, Priority.BULK, buttons.get(taken.digest_id)
+        )
         return _delivered(taken, rows)
 
     async def queue_batch(self, drawn: Sequence[tuple[Taken, Rendered]]) -> list[Delivered]:
@@ -352,12 +387,49 @@ class DigestService:
             [t.digest_id for t, _ in drawn], self.clock.now()
         )
         out = []
+        buttons = await self._follow_up_buttons([d for d in drawn if d[0].digest_id in mine])
         async with self.out.batched():
             for taken, rendered in drawn:
                 if taken.digest_id in mine:
-                    rows = await self._send(taken.member.telegram_id, rendered, Priority.BULK)
+                    rows = await self._send(
+                        taken.member.telegram_id,
+                        rendered,
+                        Priority.BULK,
+                        buttons.get(taken.digest_id),
+                    )
                     out.append(_delivered(taken, rows))
         return out
+
+    async def _follow_up_buttons(
+        self, drawn: Sequence[tuple[Taken, Rendered]]
+    ) -> dict[int, Keyboard]:
+        """The digests' clusters, and one follow-up card per digest with items, recorded in
+        the queueing transaction (a statement each for the batch, not one per member): the
+        one button under a digest opens a paged picker of its items and clusters, so the
+        digest itself stays a readable text however many items it has."""
+        chosen = [(tk, r) for tk, r in drawn if r.order and tk.digest_id]
+        await self.digests.set_clusters_many(
+            {tk.digest_id: [list(c) for c in r.clusters] for tk, r in chosen}
+        )
+        ids = await self.followup.add_cards(
+            [
+                (
+                    tk.member.telegram_id,
+                    r.order,
+                    {
+                        "kind": "digest",
+                        "digest": tk.digest_id,
+                        "clusters": [list(c) for c in r.clusters],
+                    },
+                )
+                for tk, r in chosen
+            ],
+            self.clock.now(),
+        )
+        return {
+            tk.digest_id: follow_up_keyboard(card_id, as_lang(r.lang))
+            for (tk, r), card_id in zip(chosen, ids, strict=True)
+        }
 
     async def unqueued(self, now: datetime) -> list[int]:
         """Digests taken at least RETAKE_AFTER ago and still not queued."""
@@ -404,9 +476,19 @@ class DigestService:
             items=tuple(items),
             previous_counts=previous.counts if previous else None,
             awaiting=(total, tuple(as_items(oldest))),
+            rates=(await self.stats.for_digests([(member.subdistricts, now)]))[0],
         )
         rendered = await asyncio.to_thread(self.render, taken, preview=True)
-        return await self._send(member.telegram_id, rendered, Priority.REPLY)
+        keyboard = None
+        if rendered.order:
+            card = await self.followup.add_card(
+                member.telegram_id,
+                rendered.order,
+                {"kind": "digest", "clusters": [list(c) for c in rendered.clusters]},
+                now,
+            )
+            keyboard = follow_up_keyboard(card.id, as_lang(rendered.lang))
+        return await self._send(member.telegram_id, rendered, Priority.REPLY, keyboard)
 
     def _compose(
         self,
@@ -425,9 +507,17 @@ class DigestService:
             previous_counts=previous_counts,
         )
 
-    async def _send(self, chat: int, rendered: Rendered, priority: Priority) -> int:
-        for text in rendered.texts:  # `pack` cut them to size while drawing
-            await self.out.text(chat, text, priority=priority, fits=True)
+    async def _send(
+        self,
+        chat: int,
+        rendered: Rendered,
+        priority: Priority,
+        keyboard: Keyboard | None = None,
+    ) -> int:
+        last = len(rendered.texts) - 1
+        for n, text in enumerate(rendered.texts):  # `pack` cut them to size while drawing
+            buttons = keyboard if n == last else None
+            await self.out.text(chat, text, buttons, priority=priority, fits=True)
         rows = len(rendered.texts)
         if rendered.photo is not None:
             await self.out.photo(chat, *rendered.photo, priority=priority)

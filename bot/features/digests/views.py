@@ -10,12 +10,15 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import District, reference_number
 from bot.domain.digest import UNPLACED, DigestContent, DigestItem, masked
+from bot.domain.stats import Table
 from bot.features.digests.texts import t
+from bot.features.stats import digest_block
 from bot.reports.chart import counts_chart_png
 from bot.reports.sheet import Column, xlsx_bytes
 from bot.telegram.html import MAX_TEXT
 from bot.telegram.labels import category_name, subdistrict_name
 from bot.telegram.texts import Html, Lang
+from storage.statuses import Progress
 
 #: Characters of an item's text shown in the digest (the sheet and /op have it whole).
 SHORT_TEXT = 90
@@ -90,6 +93,7 @@ class DigestView:
         catch_up: bool,
         awaiting: tuple[int, Sequence[DigestItem]],
         with_files: bool,
+        rates: Table | None = None,
     ) -> list[str]:
         """The digest as blocks, each kept whole in one message."""
         lang, c = self.lang, self.content
@@ -112,6 +116,8 @@ class DigestView:
                     )
                 )
             blocks.append("\n".join(lines))
+        if rates is not None:
+            blocks.append(digest_block(rates, self.district, lang))
         if c.highlights:
             blocks.append(t(lang, "highlights_header"))
             blocks.extend(self.item(i) for i in c.highlights)
@@ -160,6 +166,7 @@ class DigestView:
                         ref=self.ref(item.opinion_id),
                         where=self.where(item.subdistrict),
                         age=age(c.period_end - item.visible_at, lang),
+                        marks=Html(_escape(self.reopened(item))),
                         text=short(item_text(item.text, lang), 40),
                     )
                 )
@@ -167,11 +174,16 @@ class DigestView:
         blocks.append(t(lang, "footer" if with_files else "footer_no_files"))
         return blocks
 
+    def reopened(self, item: DigestItem) -> str:
+        """The mark of an item its resident reopened after "resolved"."""
+        return t(self.lang, "reopened_mark") if item.progress == Progress.REOPENED else ""
+
     def item(self, item: DigestItem) -> str:
         lang = self.lang
         marks = ""
         if item.moved_from is not None:
             marks += t(lang, "moved_mark", from_=self.where(item.moved_from))
+        marks += self.reopened(item)
         group = self.content.cluster_of(item.opinion_id)
         if group is not None and group.size > 1:
             marks += t(lang, "cluster_mark", number=group.number)

@@ -115,9 +115,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_action_cards")),
         **NO_REUSE,
     )
-    op.create_index(
-        op.f("ix_action_cards_member_id"), "action_cards", ["member_id"], unique=False
-    )
+    op.create_index(op.f("ix_action_cards_member_id"), "action_cards", ["member_id"], unique=False)
     op.create_table(
         "export_jobs",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -143,24 +141,18 @@ def upgrade() -> None:
     op.add_column(
         "residents", sa.Column("consult_asked_at", sa.DateTime(timezone=True), nullable=True)
     )
-    op.add_column(
-        "residents", sa.Column("home_subdistrict", sa.String(length=16), nullable=True)
-    )
+    op.add_column("residents", sa.Column("home_subdistrict", sa.String(length=16), nullable=True))
     op.create_index(
         op.f("ix_residents_home_subdistrict"), "residents", ["home_subdistrict"], unique=False
     )
     op.add_column("drafts", sa.Column("consultation_id", sa.Integer(), nullable=True))
     op.add_column(
         "drafts",
-        sa.Column(
-            "consultation_offered", sa.Boolean(), nullable=False, server_default=sa.false()
-        ),
+        sa.Column("consultation_offered", sa.Boolean(), nullable=False, server_default=sa.false()),
     )
     op.add_column("opinions", sa.Column("progress", sa.String(length=16), nullable=True))
     for column in ("first_response_at", "resolved_at", "rated_at", "rating_asked_at"):
-        op.add_column(
-            "opinions", sa.Column(column, sa.DateTime(timezone=True), nullable=True)
-        )
+        op.add_column("opinions", sa.Column(column, sa.DateTime(timezone=True), nullable=True))
     op.add_column("opinions", sa.Column("rating", sa.SmallInteger(), nullable=True))
     op.add_column(
         "opinions", sa.Column("reopen_count", sa.Integer(), nullable=False, server_default="0")

@@ -1,0 +1,34 @@
+"""Closing the loop: members act on items from their digest or /op (forwarded, adopted,
+answered, resolved) with words that reach the resident, signed "委员" and the sub-district;
+residents rate a resolution and may reopen it within REOPEN_DAYS; one rating reminder."""
+
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.features.digests.callbacks import FOLLOW_UP
+from bot.features.followup import handlers, jobs
+from bot.features.followup.callbacks import FOLLOW, RATE, REOPEN
+from bot.features.followup.service import FollowupService
+from bot.features.staff import typed_inputs
+from bot.telegram.application import GATE, NEW, PRIVATE, Features
+
+__all__ = ["FollowupService", "register"]
+
+#: A resident's reason for reopening must be taken before anything else reads their words:
+#: the staff's typed answers (GUARDS) match every private text, and intake (MAIN) would make
+#: it an opinion. No group is left between them, so this one comes before the gate; it
+#: leaves hard-banned people to the gate and lets every other text through untouched.
+REASONS = GATE - 1
+
+
+def register(features: Features) -> None:
+    typed_inputs["act"] = handlers.typed_for_followup
+    features.add(
+        MessageHandler(PRIVATE & NEW & filters.TEXT & ~filters.COMMAND, handlers.reason_typed),
+        REASONS,
+    )
+    features.add(CommandHandler("cancel", handlers.cancel_reason, filters=PRIVATE & NEW), REASONS)
+    features.add(CallbackQueryHandler(handlers.open_pressed, pattern=FOLLOW_UP.pattern))
+    features.add(CallbackQueryHandler(handlers.follow_pressed, pattern=FOLLOW.pattern))
+    features.add(CallbackQueryHandler(handlers.rate_pressed, pattern=RATE.pattern))
+    features.add(CallbackQueryHandler(handlers.reopen_pressed, pattern=REOPEN.pattern))
+    features.ticker("followup_reminders", jobs.rating_reminders)
