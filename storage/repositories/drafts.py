@@ -68,6 +68,8 @@ class DraftRepository:
         longitude: float | None = None,
         suggested_subdistrict: str | None = None,
         suggestion_confidence: float | None = None,
+        subdistrict: str | None = None,
+        consultation_id: int | None = None,
         now: datetime,
     ) -> DraftRecord:
         row = Draft(
@@ -82,7 +84,10 @@ class DraftRepository:
             longitude=longitude,
             suggested_subdistrict=suggested_subdistrict,
             suggestion_confidence=suggestion_confidence,
+            subdistrict=subdistrict,
             subdistrict_unsure=False,
+            consultation_id=consultation_id,
+            consultation_offered=False,
             created_at=now,
             updated_at=now,
         )
@@ -109,6 +114,8 @@ class DraftRepository:
         row.voice_file_ids = list(draft.voice_file_ids)
         row.forwarded = draft.forwarded
         row.support_offered = draft.support_offered
+        row.consultation_id = draft.consultation_id
+        row.consultation_offered = draft.consultation_offered
         row.question_seq = draft.question_seq
         row.question_outbox_id = draft.question_outbox_id
         row.updated_at = now

@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Resident
@@ -114,6 +114,33 @@ class ResidentRepository:
     async def set_lang(self, resident_id: int, lang: str) -> None:
         await self.session.execute(
             update(Resident).where(Resident.id == resident_id).values(lang=lang)
+        )
+
+    async def set_home_subdistrict(self, resident_id: int, code: str) -> None:
+        """The sub-district of their latest opinion: where their invitations are for."""
+        await self.session.execute(
+            update(Resident).where(Resident.id == resident_id).values(home_subdistrict=code)
+        )
+
+    async def mark_consult_asked(self, resident_id: int, now: datetime) -> bool:
+        """True once: the first caller asks about invitations, nobody after (a conditional
+        UPDATE, so two receipts at once still ask once)."""
+        result = await self.session.execute(
+            update(Resident)
+            .where(Resident.id == resident_id, Resident.consult_asked_at.is_(None))
+            .values(consult_asked_at=now)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    async def set_consult_opt_in(self, resident_id: int, opt_in: bool, now: datetime) -> None:
+        """Invitations to consultations: yes or no (asked, or changed in /invitations)."""
+        await self.session.execute(
+            update(Resident)
+            .where(Resident.id == resident_id)
+            .values(
+                consult_opt_in=opt_in,
+                consult_asked_at=func.coalesce(Resident.consult_asked_at, now),
+            )
         )
 
     async def set_blocked(self, telegram_id: int, when: datetime | None) -> bool:

@@ -90,7 +90,10 @@ async def privacy(update: Update, ctx: BotContext) -> None:
     if resident is None:
         await ctx.out.text(chat_id, full_notice(settings, lang), notice_keyboard(lang, full=True))
     else:
-        await ctx.out.text(chat_id, full_notice(settings, lang, with_welcome=False))
+        # Invitations to consultations are a choice of theirs too: say where to change it.
+        key = "privacy_invitations_on" if resident.consult_opt_in else "privacy_invitations_off"
+        notice = full_notice(settings, lang, with_welcome=False)
+        await ctx.out.text(chat_id, f"{notice}\n\n{t(lang, key)}")
     ctx.done("privacy_shown")
 
 

@@ -27,6 +27,9 @@ def register(features: Features) -> None:
         CallbackQueryHandler(handlers.category_pressed, pattern=callbacks.CATEGORY.pattern)
     )
     features.add(CallbackQueryHandler(handlers.action_pressed, pattern=callbacks.ACTION.pattern))
+    features.add(
+        CallbackQueryHandler(handlers.invitations_pressed, pattern=callbacks.OPT_IN.pattern)
+    )
     features.add(MessageHandler(PRIVATE & NEW & filters.PHOTO, handlers.photo_message))
     features.add(MessageHandler(PRIVATE & NEW & filters.VOICE, handlers.voice_message))
     features.add(

@@ -25,7 +25,8 @@ AS_ONE = "one"  # … keep them as one
 MINE = "mine"  # a forwarded text: my own problem
 NOT_MINE = "notmine"  # … only passed on
 ME_TOO = "metoo"  # the same matter is open: join it
-APART = "apart"  # … send mine separately
+APART = "apart"  # … send mine separately (also: not into the open consultation)
+JOIN = "join"  # a consultation is open here: attach the opinion to it
 ACTIONS = (
     SUBMIT,
     CHANGE_SUBDISTRICT,
@@ -40,6 +41,11 @@ ACTIONS = (
     NOT_MINE,
     ME_TOO,
     APART,
+    JOIN,
 )
 #: dr:<draft>:<q>:<action>
 ACTION = CallbackData("dr", Id("draft"), Id("q"), Choice("action", *ACTIONS))
+
+#: optin:<yes|no>: invitations to consultations in the resident's sub-district (asked once
+#: with the first receipt; /invitations shows the same buttons). The presser's own choice.
+OPT_IN = CallbackData("optin", Choice("answer", "yes", "no"))

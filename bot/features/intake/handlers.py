@@ -35,13 +35,21 @@ from bot.features.intake.service import (
     Supported,
 )
 from bot.features.intake.texts import t
-from bot.features.intake.views import answer_text, receipt, render_ask, supported_text
+from bot.features.intake.views import (
+    answer_text,
+    opt_in_keyboard,
+    receipt,
+    render_ask,
+    supported_text,
+)
 from bot.features.moderation.service import Review
 from bot.telegram.callbacks import CallbackData, Pressed
 from bot.telegram.context import BotContext, Who
 from bot.telegram.html import MAX_TEXT
+from bot.telegram.keyboards import Keyboard
 from bot.telegram.texts import Html, Lang
 from storage.records import DraftRecord, OpinionRecord, ResidentRecord
+from storage.repositories import ResidentRepository
 
 
 async def show(ctx: BotContext, chat_id: int, ask: Ask, lang: Lang) -> None:
@@ -113,9 +121,10 @@ async def reply_outcome(
             await out.text(chat_id, t(lang, "rate_limited", count=count, when=when, phone=phone))
             ctx.done("rate_limited")
         case Submitted():
-            await _receipt(ctx, chat_id, outcome.opinion, outcome.review, lang)
+            title = outcome.consultation_title
+            await _receipt(ctx, chat_id, outcome.opinion, outcome.review, lang, title, ask=True)
             for opinion, review in outcome.also:
-                await _receipt(ctx, chat_id, opinion, review, lang)
+                await _receipt(ctx, chat_id, opinion, review, lang, title)
             if outcome.then is not None:
                 await show(ctx, chat_id, outcome.then, lang)
             ctx.done("opinion_created")
@@ -123,8 +132,16 @@ async def reply_outcome(
             await out.text(chat_id, supported_text(outcome, lang, deps))
             ctx.done("opinion_supported")
         case SplitSubmitted(submitted=done):
-            for one in done:
-                await _receipt(ctx, chat_id, one.opinion, one.review, lang)
+            for i, one in enumerate(done, 1):
+                await _receipt(
+                    ctx,
+                    chat_id,
+                    one.opinion,
+                    one.review,
+                    lang,
+                    one.consultation_title,
+                    ask=i == len(done),
+                )
             ctx.done("opinions_split")
         case Dropped(reason=reason):
             await out.text(chat_id, t(lang, f"dropped_{reason}"))
@@ -144,14 +161,46 @@ async def reply_outcome(
 
 
 async def _receipt(
-    ctx: BotContext, chat_id: int, opinion: OpinionRecord, review: Review | None, lang: Lang
+    ctx: BotContext,
+    chat_id: int,
+    opinion: OpinionRecord,
+    review: Review | None,
+    lang: Lang,
+    consultation_title: str | None = None,
+    *,
+    ask: bool = False,
 ) -> None:
+    """A receipt; with `ask`, the first receipt a resident gets also asks about
+    invitations to consultations."""
     deps = ctx.work.deps
     ref = reference_number(deps.district.reference_prefix, opinion.id)
-    text = receipt(ref, opinion.subdistrict, opinion.category, lang, deps)
+    text = receipt(
+        ref,
+        opinion.subdistrict,
+        opinion.category,
+        lang,
+        deps,
+        consultation_title=consultation_title,
+    )
     if review is not None and review.waiting:
         text += "\n\n" + t(lang, "receipt_under_review")
-    await ctx.out.text(chat_id, text)
+    keyboard: Keyboard | None = None
+    if ask:
+        text, keyboard = await _ask_about_invitations(ctx, opinion, lang, text)
+    await ctx.out.text(chat_id, text, keyboard)
+
+
+async def _ask_about_invitations(
+    ctx: BotContext, opinion: OpinionRecord, lang: Lang, text: str
+) -> tuple[str, Keyboard | None]:
+    """Once per resident, after their first receipt: invitations to consultations in
+    their sub-district? Asked on the receipt itself (no extra message to wait for)."""
+    if opinion.resident_id is None:
+        return text, None
+    residents = ctx.work.repo(ResidentRepository)
+    if not await residents.mark_consult_asked(opinion.resident_id, ctx.work.now()):
+        return text, None
+    return text + "\n\n" + t(lang, "invitations_question"), opt_in_keyboard(lang)
 
 
 def _forwarded(message: Message) -> bool:
@@ -304,11 +353,20 @@ async def _answer_in_place(
         ctx.done("opinion_supported")
         return
     if isinstance(outcome, Submitted) and not outcome.also and outcome.then is None:
-        ref = reference_number(deps.district.reference_prefix, outcome.opinion.id)
-        text = receipt(ref, outcome.opinion.subdistrict, outcome.opinion.category, who.lang, deps)
+        opinion = outcome.opinion
+        ref = reference_number(deps.district.reference_prefix, opinion.id)
+        text = receipt(
+            ref,
+            opinion.subdistrict,
+            opinion.category,
+            who.lang,
+            deps,
+            consultation_title=outcome.consultation_title,
+        )
         if outcome.review is not None and outcome.review.waiting:
             text += "\n\n" + t(who.lang, "receipt_under_review")
-        await ctx.out.edit(who.chat_id, message.message_id, text)
+        text, keyboard = await _ask_about_invitations(ctx, opinion, who.lang, text)
+        await ctx.out.edit(who.chat_id, message.message_id, text, keyboard)
         ctx.done("opinion_created")
         return
     # Dropped, split, or a split that left a question: the pressed question shows what was
@@ -404,3 +462,32 @@ async def resume_on_start(update: Update, ctx: BotContext) -> None:
     ask = await ctx.work.service(IntakeService).current(resident)
     if ask is not None:
         await show(ctx, chat_id, ask, ctx.lang(update, resident))
+
+
+async def invitations_pressed(update: Update, ctx: BotContext) -> None:
+    """optin:<yes|no>: the presser's own answer about invitations to consultations (from
+    the first receipt or /invitations); the question shows what was chosen."""
+    press = await ctx.press(update, callbacks.OPT_IN)
+    if press is None:
+        return
+    query, chat_id, pressed = press
+    resident = await ctx.resident(update)
+    if resident is None:
+        await ctx.stale_press(update)
+        return
+    lang = ctx.lang(update, resident)
+    yes = pressed.word("answer") == "yes"
+    await ctx.work.repo(ResidentRepository).set_consult_opt_in(resident.id, yes, ctx.work.now())
+    line = t(lang, "invitations_on" if yes else "invitations_off")
+    await ctx.out.answer(chat_id, query.id)
+    message = query.message
+    if isinstance(message, Message) and message.text:
+        html = f"{message.text_html}\n\n👉 {line}"
+        if len(html) <= MAX_TEXT:
+            await ctx.out.edit(chat_id, message.message_id, html)
+        else:
+            await ctx.out.edit_markup(chat_id, message.message_id)
+            await ctx.out.text(chat_id, line)
+    else:
+        await ctx.out.text(chat_id, line)
+    ctx.done("invitations_on" if yes else "invitations_off")

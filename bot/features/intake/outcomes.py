@@ -24,10 +24,11 @@ OUTSIDE = DraftStage.OUTSIDE
 SPLIT = DraftStage.SPLIT
 OWN = DraftStage.OWN
 SUPPORT = DraftStage.SUPPORT
+CONSULT = DraftStage.CONSULT
 #: The "不确定" choice of the sub-district question.
 UNSURE = "u"
 #: Stages that wait on a question with buttons.
-ASKING = frozenset({SUBDISTRICT, CATEGORY, CONFIRM, UNCLEAR, OUTSIDE, SPLIT, OWN, SUPPORT})
+ASKING = frozenset({SUBDISTRICT, CATEGORY, CONFIRM, UNCLEAR, OUTSIDE, SPLIT, OWN, SUPPORT, CONSULT})
 #: A message this long that came right after another is taken for one piece of a text the
 #: client split (Telegram's limit is 4096 characters a message).
 BURST_PIECE = 3500
@@ -59,6 +60,8 @@ class Ask:
     note: str | None = None  # "appended", "photo_added", "location_added", "edited", "place"
     parts: tuple[Part, ...] = ()  # SPLIT: the problems found
     similar: Similar | None = None  # SUPPORT: the open opinion to join
+    #: The consultation the draft answers (or, at CONSULT, is offered to join): its title.
+    consultation_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class Submitted:
     also: tuple[tuple[OpinionRecord, Review | None], ...] = ()
     #: Still to confirm after a split: the question for the part left.
     then: Ask | None = None
+    #: The consultation it was attached to: its title (the receipt says so).
+    consultation_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,15 @@ TYPED_ACTIONS: dict[str, dict[str, str]] = {
         "单独提交": "apart",
         "单独": "apart",
         "分开提交": "apart",
+        "separately": "apart",
+    },
+    "consult": {
+        "加入": "join",
+        "参加": "join",
+        "加上": "join",
+        "join": "join",
+        "单独提交": "apart",
+        "单独": "apart",
         "separately": "apart",
     },
     "outside": {"不提交": "drop", "继续提交": "anyway", "在渝中": "anyway", "在渝中区": "anyway"},

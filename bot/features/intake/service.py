@@ -43,6 +43,7 @@ from bot.features.intake.outcomes import (
     BURST_WINDOW,
     CATEGORY,
     CONFIRM,
+    CONSULT,
     MAX_LAT,
     MAX_LON,
     NEED_TEXT,
@@ -76,8 +77,13 @@ from bot.features.intake.outcomes import (
 )
 from bot.features.moderation.service import ModerationService
 from bot.telegram.work import Work
-from storage.records import DraftPart, DraftRecord, ResidentRecord
-from storage.repositories import DraftRepository, OpinionRepository
+from storage.records import ConsultationRecord, DraftPart, DraftRecord, ResidentRecord
+from storage.repositories import (
+    ConsultationRepository,
+    DraftRepository,
+    OpinionRepository,
+    ResidentRepository,
+)
 from storage.statuses import DraftStage
 
 #: How far back an open opinion is offered to join.
@@ -87,6 +93,7 @@ __all__ = [
     "ASKING",
     "CATEGORY",
     "CONFIRM",
+    "CONSULT",
     "NEED_TEXT",
     "OUTSIDE",
     "OWN",
@@ -119,6 +126,8 @@ class IntakeService:
     opinions: OpinionRepository
     district: District
     moderation: ModerationService
+    consultations: ConsultationRepository
+    residents: ResidentRepository
     _: KW_ONLY
     clock: Clock
     max_chars: int
@@ -131,6 +140,8 @@ class IntakeService:
             work.repo(OpinionRepository),
             work.district,
             work.service(ModerationService),
+            work.repo(ConsultationRepository),
+            work.repo(ResidentRepository),
             clock=work.clock,
             max_chars=work.settings.opinion_max_chars,
             per_hour=work.settings.opinions_per_hour,
@@ -365,6 +376,13 @@ class IntakeService:
             return await self._support(draft)
         if stage == SUPPORT and action == cb.APART:
             return await self._submit(draft, draft.category or suggest_category(draft.text).key)
+        if stage == CONSULT and action == cb.JOIN:
+            consultation = await self._open_consultation(draft, again=True)
+            if consultation is not None:  # else closed meanwhile: it goes on its own
+                draft = await self._save(draft, consultation_id=consultation.id)
+            return await self._submit(draft, draft.category or suggest_category(draft.text).key)
+        if stage == CONSULT and action == cb.APART:
+            return await self._submit(draft, draft.category or suggest_category(draft.text).key)
         return Superseded()  # a button of another stage: that step is past
 
     async def cancel(self, resident: ResidentRecord) -> DraftRecord | None:
@@ -445,6 +463,8 @@ class IntakeService:
                 return await self._answer(draft, cb.MINE)
             case DraftStage.SUPPORT:
                 return await self._answer(draft, cb.ME_TOO)
+            case DraftStage.CONSULT:
+                return await self._answer(draft, cb.JOIN)
         return await self._reask(draft, note="use_buttons")
 
     async def _denied(self, draft: DraftRecord) -> Outcome:
@@ -459,7 +479,7 @@ class IntakeService:
                 return await self._answer(draft, cb.AS_ONE)
             case DraftStage.OWN:
                 return await self._answer(draft, cb.NOT_MINE)
-            case DraftStage.SUPPORT:
+            case DraftStage.SUPPORT | DraftStage.CONSULT:
                 return await self._answer(draft, cb.APART)
             case DraftStage.CONFIRM:
                 return await self._reask(draft, note="what_to_change")
@@ -514,6 +534,10 @@ class IntakeService:
             draft = await self._save(draft, subdistrict=code)
         if draft.category is None:
             return await self._asking(draft, CATEGORY, category_guess=topic, text_guess=text_guess)
+        consultation = await self._open_consultation(draft)
+        if consultation is not None:
+            draft = await self._save(draft, consultation_offered=True)
+            return await self._asking(draft, CONSULT, consultation_title=consultation.title)
         similar = await self._similar(draft)
         if similar is not None:
             draft = await self._save(draft, support_offered=True)
@@ -583,12 +607,18 @@ class IntakeService:
             subdistrict_unsure=False,
         )
         opinion = await self.opinions.create_from_draft(piece, part.category, self.clock.now())
+        await self._home(draft.resident_id, opinion.subdistrict)
         review = await self.moderation.review(opinion)
-        return Submitted(opinion, review)
+        return Submitted(opinion, review, consultation_title=await self._title(draft))
 
     async def _offer_or_submit(self, draft: DraftRecord, key: str) -> Outcome:
         """Submit, unless the same matter is open in the sub-district already: then the
-        resident is offered to join it ("我也是") first, once."""
+        resident is offered to join it ("我也是") first, once. A consultation open in its
+        sub-district is offered instead (one extra question at most)."""
+        consultation = await self._open_consultation(draft)
+        if consultation is not None:
+            draft = await self._save(draft, category=key, consultation_offered=True)
+            return await self._asking(draft, CONSULT, consultation_title=consultation.title)
         similar = await self._similar(draft)
         if similar is None:
             return await self._submit(draft, key)
@@ -600,6 +630,8 @@ class IntakeService:
         digests' own similarity, among the sub-district's last 60 days."""
         if (draft.support_offered and not again) or draft.subdistrict is None or not draft.text:
             return None
+        if draft.consultation_id is not None:
+            return None  # an answer to a consultation stays one, not a +1 elsewhere
         since = self.clock.now() - SIMILAR_DAYS
         rows = await self.opinions.open_in(
             draft.subdistrict, since, exclude_resident=draft.resident_id
@@ -622,10 +654,61 @@ class IntakeService:
     async def _submit(self, draft: DraftRecord, key: str) -> Submitted:
         opinion = await self.opinions.create_from_draft(draft, key, self.clock.now())
         await self.drafts.delete(draft.id)
+        await self._home(draft.resident_id, opinion.subdistrict)
         # Moderation decides: visible to members now (queued for their digests in this same
         # transaction), or held for an admin first.
         review = await self.moderation.review(opinion)
-        return Submitted(opinion, review)
+        return Submitted(opinion, review, consultation_title=await self._title(draft))
+
+    async def _home(self, resident_id: int, subdistrict: str | None) -> None:
+        """Invitations go to the sub-district of the resident's latest opinion."""
+        if subdistrict is not None:
+            await self.residents.set_home_subdistrict(resident_id, subdistrict)
+
+    async def _title(self, draft: DraftRecord) -> str | None:
+        if draft.consultation_id is None:
+            return None
+        consultation = await self.consultations.get(draft.consultation_id)
+        return consultation.title if consultation is not None else None
+
+    async def _open_consultation(
+        self, draft: DraftRecord, *, again: bool = False
+    ) -> ConsultationRecord | None:
+        """The consultation open in the draft's sub-district (the one closing first), to
+        offer once; None when already attached or offered, or nothing is open there."""
+        if draft.consultation_id is not None or draft.subdistrict is None:
+            return None
+        if draft.consultation_offered and not again:
+            return None
+        here = [
+            c
+            for c in await self.consultations.open_now(self.clock.now())
+            if draft.subdistrict in c.subdistricts
+        ]
+        if not here:
+            return None
+        return min(here, key=lambda c: (c.deadline or self.clock.now(), c.id))
+
+    async def answer_consultation(
+        self, resident: ResidentRecord, consultation: ConsultationRecord
+    ) -> Ask:
+        """[💬 参与讨论] under an invitation: a draft attached to the consultation, its
+        sub-district the resident's own when the consultation covers it (or its only one);
+        their next message is the opinion. A draft already open is asked again instead."""
+        draft = await self.drafts.open_for(resident.id)
+        if draft is not None:
+            return await self._reask(draft, note="finish_first")
+        subs = consultation.subdistricts
+        home = resident.home_subdistrict
+        code = home if home in subs else (subs[0] if len(subs) == 1 else None)
+        draft = await self.drafts.create(
+            resident.id,
+            stage=NEED_TEXT,
+            subdistrict=code,
+            consultation_id=consultation.id,
+            now=self.clock.now(),
+        )
+        return await self._asking(draft, NEED_TEXT, note="consult")
 
     async def _drop(self, draft: DraftRecord, reason: str) -> Dropped:
         await self.drafts.delete(draft.id)
@@ -699,6 +782,13 @@ class IntakeService:
                 if similar is None:
                     return await self._next_question(draft, split_checked=True)
                 return await self._asking(draft, SUPPORT, similar=similar, note=note)
+            case DraftStage.CONSULT:
+                consultation = await self._open_consultation(draft, again=True)
+                if consultation is None:
+                    return await self._next_question(draft, split_checked=True)
+                return await self._asking(
+                    draft, CONSULT, consultation_title=consultation.title, note=note
+                )
             case DraftStage.SPLIT:
                 parts = split_problems(draft.text, self.district)
                 if len(parts) < 2:
@@ -719,10 +809,13 @@ class IntakeService:
         note: str | None = None,
         parts: tuple[Part, ...] = (),
         similar: Similar | None = None,
+        consultation_title: str | None = None,
     ) -> Ask:
         """A new question: numbered, so the buttons of any earlier one stop acting. The
         earlier question's outbox row stays on the draft for the handler to withdraw."""
         draft = await self._save(draft, stage=stage, question_seq=draft.question_seq + 1)
+        if consultation_title is None:
+            consultation_title = await self._title(draft)
         return Ask(
             draft,
             stage,
@@ -732,6 +825,7 @@ class IntakeService:
             note=note,
             parts=parts,
             similar=similar,
+            consultation_title=consultation_title,
         )
 
     async def _pressed(

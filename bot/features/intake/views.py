@@ -13,6 +13,7 @@ from bot.features.intake.outcomes import Supported
 from bot.features.intake.service import (
     CATEGORY,
     CONFIRM,
+    CONSULT,
     NEED_TEXT,
     OUTSIDE,
     OWN,
@@ -29,6 +30,13 @@ from bot.telegram.texts import Html, Lang
 
 #: How much of the text the card quotes (the whole text is kept and submitted).
 CARD_QUOTE = 600
+#: How much of a consultation's title a button shows.
+BUTTON_TITLE = 14
+
+
+def short_title(title: str | None, limit: int = BUTTON_TITLE) -> str:
+    flat = " ".join((title or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def _action(ask: Ask, label: str, action: str) -> Button:
@@ -150,6 +158,8 @@ def _card(ask: Ask, lang: Lang, district: District) -> tuple[str, Keyboard]:
             _action(ask, t(lang, "btn_change_category"), cb.CHANGE_CATEGORY),
         ],
     ]
+    if d.consultation_id is not None and ask.consultation_title:
+        body += "\n" + t(lang, "card_consultation", title=short_title(ask.consultation_title, 40))
     return body + outside, keyboard
 
 
@@ -238,6 +248,8 @@ def _split(ask: Ask, lang: Lang, district: District) -> tuple[str, Keyboard]:
 def _need_text(ask: Ask, lang: Lang) -> str:
     """The words are still missing: after a bare place, a pin, a photo, or anything else."""
     d, pin = ask.draft, ask.location_guess
+    if d.consultation_id is not None and not d.text:
+        return t(lang, "need_text_consult", title=ask.consultation_title or "")
     if d.text:
         return t(lang, "need_text_place", place=d.text)
     if d.photo_file_ids:
@@ -259,6 +271,7 @@ def render_ask(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard | None]:
         "edited": "edited_draft",
         "use_buttons": "use_buttons",
         "what_to_change": "what_to_change",
+        "finish_first": "consult_finish_first",
     }
     key = notes.get(ask.note or "")
     prefix = t(lang, key) + "\n\n" if key else ""
@@ -306,6 +319,14 @@ def render_ask(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard | None]:
             [_action(ask, t(lang, "btn_apart"), cb.APART)],
         ]
         return prefix + body, keyboard
+    if ask.stage == CONSULT:
+        title = ask.consultation_title or ""
+        body = t(lang, "consult_offer", title=title, subdistrict=_where(ask, lang, district))
+        keyboard = [
+            [_action(ask, t(lang, "btn_join", title=short_title(title)), cb.JOIN)],
+            [_action(ask, t(lang, "btn_alone"), cb.APART)],
+        ]
+        return prefix + body, keyboard
     if ask.stage == OWN:
         keyboard = [
             [_action(ask, t(lang, "btn_mine"), cb.MINE)],
@@ -319,7 +340,15 @@ def render_ask(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard | None]:
     return prefix + body, subdistrict_keyboard(ask, lang, district)
 
 
-def receipt(ref: str, subdistrict: str | None, category_key: str, lang: Lang, deps: Deps) -> str:
+def receipt(
+    ref: str,
+    subdistrict: str | None,
+    category_key: str,
+    lang: Lang,
+    deps: Deps,
+    *,
+    consultation_title: str | None = None,
+) -> str:
     district = deps.district
     settings = deps.settings
     if subdistrict:
@@ -328,7 +357,7 @@ def receipt(ref: str, subdistrict: str | None, category_key: str, lang: Lang, de
     else:
         key = "receipt_unsure"
         where = t(lang, "area_unsure")
-    return t(
+    text = t(
         lang,
         key,
         ref=Html(ref),
@@ -337,6 +366,9 @@ def receipt(ref: str, subdistrict: str | None, category_key: str, lang: Lang, de
         days=settings.response_days,
         phone=settings.office_phone,
     )
+    if consultation_title:
+        text += "\n" + t(lang, "receipt_consultation", title=consultation_title)
+    return text
 
 
 def supported_text(supported: Supported, lang: Lang, deps: Deps) -> str:
@@ -395,3 +427,13 @@ def answer_text(intent: Intent, lang: Lang, deps: Deps, *, pending: bool) -> str
         days=settings.response_days,
         retention=settings.retention_days,
     )
+
+
+def opt_in_keyboard(lang: Lang) -> Keyboard:
+    """[愿意接收] [不用了]: invitations to consultations in the resident's sub-district."""
+    return [
+        [
+            Button(t(lang, "btn_invitations_yes"), cb.OPT_IN.build("yes")),
+            Button(t(lang, "btn_invitations_no"), cb.OPT_IN.build("no")),
+        ]
+    ]

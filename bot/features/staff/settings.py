@@ -232,6 +232,13 @@ async def cancel_typed(update: Update, ctx: BotContext) -> None:
     member = await ctx.work.service(StaffService).role_of(user.id)
     if member is None or member.awaiting is None:
         return
+    other = typed_inputs.get(member.awaiting.partition(":")[0])
+    if other is not None:
+        # The feature that asked knows what cancelling means there (a reason typed for a
+        # rejection, a consultation being written): it is handed "/cancel" as the answer.
+        lang = as_lang(member.lang)
+        await other(ctx, Staffer(chat_id, member, lang), member.awaiting, "/cancel")
+        raise ApplicationHandlerStop
     await ctx.work.service(MemberSettings).wait_for(member, None)
     await ctx.say(chat_id, t(as_lang(member.lang), "settings_time_cancelled"), "typed_cancelled")
     raise ApplicationHandlerStop
