@@ -178,3 +178,75 @@ def _wrapped_lines(title: str, note: str) -> int:
     if note:
         extra += _wrap(note, TEXT_MAX_WIDTH).count("\n")
     return extra
+
+
+def rates_chart_png(
+    title: str,
+    labels: Sequence[str],
+    panels: Sequence[tuple[str, Sequence[float | None]]],
+    *,
+    note: str = "",
+    missing: str = "—",
+    font: ChartFont | None = None,
+) -> bytes:
+    """A PNG of rates (0..1) as stacked panels of horizontal bars, one bar per label, drawn
+    as percentages; a None rate (nothing to measure) is an empty row marked `missing`."""
+    font = font or chart_font()
+    rows = max(len(labels), 1)
+    height = (
+        TITLE_IN
+        + (NOTE_IN if note else 0)
+        + LINE_IN * _wrapped_lines(title, note)
+        + len(panels) * (PANEL_IN + ROW_IN * rows)
+    )
+    layout = ConstrainedLayoutEngine(h_pad=0.12, w_pad=0.15, hspace=0.06)
+    figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI, layout=layout)
+    FigureCanvasAgg(figure)
+
+    def props(size: float) -> FontProperties:
+        return FontProperties(family=font.families, size=size)
+
+    figure.suptitle(_wrap(title, TEXT_MAX_WIDTH), fontproperties=props(TITLE_PT))
+    if note:
+        figure.supxlabel(_wrap(note, TEXT_MAX_WIDTH), fontproperties=props(NOTE_PT), color=MUTED)
+    axes = figure.subplots(len(panels), 1, squeeze=False)[:, 0]
+    colours = (SUBDISTRICT_COLOUR, CATEGORY_COLOUR, "#4a9a5b")
+    for n, (ax, (heading, values)) in enumerate(zip(axes, panels, strict=True)):
+        _rate_panel(ax, heading, labels, values, colours[n % len(colours)], missing, props)
+    out = io.BytesIO()
+    figure.savefig(out, format="png", dpi=DPI, metadata={"Software": None})
+    return out.getvalue()
+
+
+def _rate_panel(
+    ax: Axes,
+    heading: str,
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    colour: str,
+    missing: str,
+    props: _Props,
+) -> None:
+    ax.set_title(heading, fontproperties=props(HEADING_PT), loc="left", pad=10)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    positions = list(range(len(labels)))
+    shown = [0.0 if v is None else max(0.0, min(1.0, v)) * 100 for v in values]
+    bars = ax.barh(positions, shown, height=0.66, color=colour)
+    marks = [missing if v is None else f"{round(v * 100)}%" for v in values]
+    ax.bar_label(bars, labels=marks, padding=5, fontproperties=props(VALUE_PT))
+    ax.set_yticks(
+        positions,
+        labels=[_shorten(label, LABEL_MAX_WIDTH) for label in labels],
+        fontproperties=props(LABEL_PT),
+    )
+    ax.set_ylim(len(labels) - 0.5, -0.5)
+    ax.tick_params(axis="y", length=0, pad=8)
+    ax.set_xlim(0, 118)  # room for "100%"
+    ax.set_xticks([0, 25, 50, 75, 100], labels=["0", "25", "50", "75", "100%"])
+    for tick in ax.get_xticklabels():
+        tick.set_fontproperties(props(TICK_PT))
+        tick.set_color(MUTED)
+    ax.tick_params(axis="x", colors=MUTED)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.8)
+    ax.set_axisbelow(True)
