@@ -130,6 +130,7 @@ async def run_demo(settings: Settings, *, pace: float = 0.4) -> int:
                 await _play(client, runtime, pace)
                 await _neighbours(client, runtime)
                 await _digest(client, runtime, clock)
+                await _follow_up(client, runtime, pace)
             finally:
                 await runtime.stop()
         await _show_stored(settings)
@@ -262,6 +263,48 @@ async def _digest(client: EmulatorClient, runtime: Runtime, clock: ShiftedClock)
         path = DEMO_FILES / name
         path.write_bytes(await client.file_content(ref.file_id))
         print(f"  🤖 [{message.kind}] {message.text or ''}\n      saved to {path}")
+
+
+async def _member_presses(client: EmulatorClient, runtime: Runtime, label: str) -> None:
+    """The member presses the newest button whose label starts with `label`; what the
+    bot answers (an edited card, a new question) is printed."""
+    for message in reversed(await client.bot_messages(MEMBER)):
+        button = next((b for row in message.buttons for b in row if b.text.startswith(label)), None)
+        if button is not None:
+            break
+    else:
+        raise RuntimeError(f"no button {label!r} in the member's chat")
+    print(f"\n🧑‍💼 member presses [{button.text}]")
+    before = await client.cursor()
+    await client.press(MEMBER, message.message_id, callback_data=button.callback_data)
+    await client.wait_for_bot_activity(MEMBER, after=before, timeout=15)
+    await _settled(runtime)
+    await _show(client, MEMBER, before, "member")
+
+
+async def _follow_up(client: EmulatorClient, runtime: Runtime, pace: float) -> None:
+    """The loop closes: the member resolves the cluster of 凯旋路 parking from the digest's
+    button with one confirmation; every resident of it hears back, and 王阿姨 rates it."""
+    print("\n── The member answers from the digest: the whole cluster at once ──")
+    await _member_presses(client, runtime, "📝")
+    await _member_presses(client, runtime, "👥")
+    await _member_presses(client, runtime, "✅ 已解决")
+    words = "已请区交巡警支队在凯旋路加装禁停标志，晚间增加巡查，消防通道已清理。"
+    print(f"\n🧑‍💼 member: {words}")
+    before = await client.cursor()
+    await client.send_text(MEMBER, words)
+    await client.wait_for_bot_activity(MEMBER, after=before, timeout=15)
+    await _settled(runtime)
+    await _show(client, MEMBER, before, "member")
+    before = await client.cursor()
+    await _member_presses(client, runtime, "✅ 确定")
+    await client.wait_until_idle(timeout=15, quiet=0.2)
+    await _show(client, RESIDENT, before, "王阿姨")
+    await asyncio.sleep(pace)
+    await _exchange(
+        client, runtime, "presses [5⭐]", lambda: client.press_button(RESIDENT, "5⭐"), pace
+    )
+    await _exchange(client, runtime, "/my", lambda: client.send_command(RESIDENT, "my"), pace)
 
 
 async def _show_stored(settings: Settings) -> None:
