@@ -20,6 +20,7 @@ class ResidentRecord:
     ban_notified: bool = False
     consult_opt_in: bool | None = None  # None: not asked yet
     home_subdistrict: str | None = None
+    consult_asked_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,6 +302,37 @@ class ActionRecord:
     department: str | None
     text: str | None
     rating: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpinionBrief:
+    """What a member's picker needs of an opinion: who may see it, and a label."""
+
+    id: int
+    subdistrict: str | None
+    status: str
+    text: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderDue:
+    """A resolved opinion just marked as asked the second time, and whom to ask."""
+
+    opinion_id: int
+    resident_id: int
+    text: str | None
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SupportRecord:
+    """An opinion a resident supports ("我也是"), without its author's words."""
+
+    opinion_id: int
+    since: datetime
+    subdistrict: str | None
+    category: str
+    progress: str | None
 
 
 @dataclass(frozen=True, slots=True)

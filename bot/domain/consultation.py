@@ -66,7 +66,7 @@ def parse_deadline(text: str, now: datetime, tz: tzinfo) -> datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class Piece:
-    """One contribution as the summary sees it (the text unmasked; masked when shown)."""
+    """One contribution as the summary sees it (the text unmasked; the summary masks it)."""
 
     opinion_id: int
     resident_id: int | None
@@ -121,19 +121,17 @@ def summarise(
     )
     groups: list[Group] = []
     highlights: list[str] = []
-    texts = [p.text for p in pieces]
+    # Masked before clustering, as digests and exports do: a label is cut from its text, and
+    # a number cut in two by that is no longer found by the mask.
+    texts = [mask_personal_data(p.text) for p in pieces]
     if texts:
         for cluster in cluster_texts(texts, district=district):
             members = [pieces[i] for i in cluster.members]
             groups.append(
-                Group(
-                    mask_personal_data(cluster.label),
-                    tuple(p.opinion_id for p in members),
-                    _residents(members),
-                )
+                Group(cluster.label, tuple(p.opinion_id for p in members), _residents(members))
             )
             if len(highlights) < HIGHLIGHTS:
-                highlights.append(shorten(mask_personal_data(texts[cluster.representative])))
+                highlights.append(shorten(texts[cluster.representative]))
     return Summary(
         contributions=len(pieces),
         residents=_residents(pieces),

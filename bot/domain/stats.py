@@ -16,7 +16,10 @@ Definitions (README "三率" says the same):
   yet: counting it would make every recent period look bad. A late answer counts against.
 - **Resolution rate** = items whose follow-up stands at "resolved" now ÷ items (a reopened
   item is no longer resolved).
-- **Satisfaction** = rated items rated 4 or 5 ÷ rated items (the latest rating of each).
+- **Satisfaction** = rated items rated 4 or 5 ÷ rated items (the latest rating of each,
+  given since its latest resolution). An item its resident reopened counts as rated and
+  not satisfied, whatever its stars: reopening says it is not solved, and a low rating
+  followed by a reopening must not drop out of the figure.
 - **Median time to first response**: over items with a first response (in time or late).
 - **Reopenings**: "reopened" actions (opinion_actions) whose time falls in the period, on
   items visible now, whenever those items were first seen.
@@ -54,6 +57,7 @@ class Facts:
     first_response_at: datetime | None = None
     resolved: bool = False  # its follow-up stands at "resolved" now
     rating: int | None = None
+    reopened: bool = False  # its follow-up stands at "reopened" now
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +119,11 @@ def rates(items: Iterable[Facts], reopened: int = 0, *, now: datetime, response_
         responded=len(delays),
         resolved=sum(1 for i in chosen if i.resolved),
         rated=len(ratings),
-        satisfied=sum(1 for r in ratings if r >= SATISFIED_FROM),
+        satisfied=sum(
+            1
+            for i in chosen
+            if i.rating is not None and i.rating >= SATISFIED_FROM and not i.reopened
+        ),
         median_response=median(delays),
         reopened=reopened,
     )

@@ -142,11 +142,17 @@ def _plausible_date(yyyy: int, mm: int, dd: int) -> bool:
     return 1900 <= yyyy <= 2099 and 1 <= mm <= 12 and 1 <= dd <= 31
 
 
+def looks_like_id18(number: str) -> bool:
+    """The shape of an 18-character resident ID (area, birth date, sequence), whatever its
+    check character: a resident who mistypes one digit still shows 17 real ones."""
+    return bool(re.fullmatch(r"[1-9]\d{16}[\dX]", number)) and _plausible_date(
+        int(number[6:10]), int(number[10:12]), int(number[12:14])
+    )
+
+
 def is_valid_id18(number: str) -> bool:
     """18-character resident ID: area, birth date, sequence, ISO 7064 MOD 11-2 check."""
-    if not re.fullmatch(r"[1-9]\d{16}[\dX]", number):
-        return False
-    if not _plausible_date(int(number[6:10]), int(number[10:12]), int(number[12:14])):
+    if not looks_like_id18(number):
         return False
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
     return _ID_CHECK[total % 11] == number[17]
@@ -175,7 +181,7 @@ class PersonalData:
 def _mask(number: str) -> tuple[PersonalDataKind, str] | None:
     if len(number) == 11 and re.fullmatch(r"1[3-9]\d{9}", number):
         return "mobile", number[:3] + "*" * 6 + number[-2:]
-    if len(number) == 18 and is_valid_id18(number):
+    if len(number) == 18 and looks_like_id18(number):
         return "id_card", number[:4] + "*" * 10 + number[-4:]
     if len(number) == 15 and _is_id15(number):
         return "id_card", number[:4] + "*" * 8 + number[-3:]

@@ -10,6 +10,7 @@ number of rows.
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 
@@ -138,8 +139,24 @@ def _columns(text: str) -> int:
     return sum(map(_width, text))
 
 
+def _drawable(text: str) -> str:
+    """`text` without emoji (and their joiners and variation selectors): the chart fonts
+    have none, and matplotlib would draw an empty box for each (a title "…🚲")."""
+    kept = (
+        ch
+        for ch in text
+        if not (
+            (unicodedata.category(ch) == "So" and ord(ch) >= 0x2190)
+            or ch in "\u200d\ufe0e\ufe0f"
+            or 0x1F000 <= ord(ch) < 0x1FB00
+        )
+    )
+    return re.sub(r" {2,}", " ", "".join(kept)).strip()
+
+
 def _shorten(text: str, limit: int) -> str:
     """`text` cut to `limit` columns, with "…" where it was cut."""
+    text = _drawable(text)
     if _columns(text) <= limit:
         return text
     out, used = "", 0
@@ -154,7 +171,7 @@ def _wrap(text: str, limit: int) -> str:
     """Lines of at most `limit` columns. Chinese has no spaces and breaks anywhere; a Latin
     word that would be cut moves to the next line whole."""
     lines: list[str] = []
-    for paragraph in text.splitlines() or [""]:
+    for paragraph in _drawable(text).splitlines() or [""]:
         line = ""
         for char in paragraph:
             if _columns(line) + _width(char) > limit:

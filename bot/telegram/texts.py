@@ -93,5 +93,10 @@ class Texts:
         }
         return template.format(**safe)
 
+    def plain(self, lang: str, key: str, **values: object) -> str:
+        """The text `key` with values as they are: for what Telegram shows as plain text
+        (button labels, toasts), where an escaped "&" would show as "&amp;"."""
+        return self.template(lang, key).format(**values)
+
 
 COMMON = Texts.from_toml("common", Path(__file__).with_name("texts.toml"))

@@ -8,6 +8,11 @@ from storage.repositories.exports import ExportRepository
 from storage.repositories.followup import FollowupRepository
 from storage.repositories.groups import GroupChatRepository
 from storage.repositories.inbox import InboxRepository
+from storage.repositories.invitations import (
+    InvitationRepository,
+    InviteBatch,
+    ResidentInvitation,
+)
 from storage.repositories.moderation import ModerationRepository
 from storage.repositories.opinions import OpinionRepository
 from storage.repositories.outbox import OutboxRepository
@@ -25,9 +30,12 @@ __all__ = [
     "FollowupRepository",
     "GroupChatRepository",
     "InboxRepository",
+    "InvitationRepository",
+    "InviteBatch",
     "ModerationRepository",
     "OpinionRepository",
     "OutboxRepository",
+    "ResidentInvitation",
     "ResidentRepository",
     "ScheduledRunRepository",
     "StaffRepository",

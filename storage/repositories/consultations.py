@@ -1,11 +1,7 @@
 """Consultations (渝事好商量): drafts filled in by an admin, the open ones residents answer,
-their invitations and outcome notes, each queued exactly once.
-
-Exactly once rests on the database, not on timing: an invitation is a row keyed by
-(consultation, resident) inserted with ON CONFLICT DO NOTHING … RETURNING, so of two
-processes inviting the same resident only the one whose insert returned the row queues the
-message (in the same transaction); outcome notes are a conditional UPDATE of that row's
-`outcome_queued_at`; the summary a conditional UPDATE of `summary_queued_at`.
+closing, the summary and the outcome. Each state change is a conditional UPDATE (once, of
+two processes or two presses); the summary is queued behind one of `summary_queued_at`.
+Invitations and outcome notes, resident by resident: `storage.repositories.invitations`.
 """
 
 from __future__ import annotations
@@ -15,18 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import (
-    Consultation,
-    ConsultationInvitation,
-    Opinion,
-    Resident,
-    Staff,
-    StaffSubdistrict,
-)
+from storage.models import Consultation, Opinion, Staff, StaffSubdistrict
 from storage.records import Addressee, ConsultationRecord, Contribution
 from storage.statuses import ALL_SUBDISTRICTS, ConsultationStatus, OpinionStatus, Role
 
@@ -61,10 +48,6 @@ def _valid_id(n: int) -> bool:
 class ConsultationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    def _insert(self) -> Any:
-        dialect = self.session.get_bind().dialect.name
-        return pg_insert if dialect == "postgresql" else sqlite_insert
 
     # --- drafts and state -------------------------------------------------------------
 
@@ -171,6 +154,16 @@ class ConsultationRepository:
         )
         return [_record(r) for r in rows]
 
+    async def titles(self, ids: Sequence[int]) -> dict[int, str | None]:
+        """Consultations' titles by id (a resident's /mydata names those they answered)."""
+        wanted = sorted({i for i in ids if _valid_id(i)})
+        if not wanted:
+            return {}
+        rows = await self.session.execute(
+            select(Consultation.id, Consultation.title).where(Consultation.id.in_(wanted))
+        )
+        return {int(i): t for i, t in rows}
+
     async def listing(self, limit: int = 20) -> list[tuple[ConsultationRecord, int, int]]:
         """Open and closed consultations, newest first, with contributions and residents."""
         rows = list(
@@ -207,86 +200,17 @@ class ConsultationRepository:
         )
         return [_record(r) for r in rows]
 
-    # --- invitations ----------------------------------------------------------------
-
-    async def to_invite(self) -> list[ConsultationRecord]:
-        rows = await self.session.scalars(
-            select(Consultation)
-            .where(
-                Consultation.status == ConsultationStatus.OPEN,
-                Consultation.invited_at.is_(None),
-            )
-            .order_by(Consultation.id)
-        )
-        return [_record(r) for r in rows]
-
-    def _eligible(self, consultation: ConsultationRecord) -> Any:
-        """Residents to invite: opted in, living in one of its sub-districts, not banned,
-        not blocking the bot, not invited yet. Erased residents have no row."""
-        invited = select(ConsultationInvitation.resident_id).where(
-            ConsultationInvitation.consultation_id == consultation.id
-        )
-        return select(Resident.id).where(
-            Resident.consult_opt_in.is_(True),
-            Resident.home_subdistrict.in_(list(consultation.subdistricts)),
-            Resident.ban.is_(None),
-            Resident.blocked_at.is_(None),
-            Resident.id.not_in(invited),
-        )
-
-    async def invite_batch(
-        self, consultation: ConsultationRecord, now: datetime, limit: int
-    ) -> list[Addressee]:
-        """Record up to `limit` invitations; the residents this transaction invited (whom
-        it must send the invitation to). Another process's rows are skipped, not doubled."""
-        ids = list(
-            await self.session.scalars(
-                self._eligible(consultation).order_by(Resident.id).limit(limit)
-            )
-        )
-        if not ids:
-            return []
-        stmt = (
-            self._insert()(ConsultationInvitation)
-            .values(
-                [
-                    {"consultation_id": consultation.id, "resident_id": i, "queued_at": now}
-                    for i in ids
-                ]
-            )
-            .on_conflict_do_nothing()
-            .returning(ConsultationInvitation.resident_id)
-        )
-        mine = list((await self.session.execute(stmt)).scalars())
-        return await self._addressees(mine)
-
-    async def left_to_invite(self, consultation: ConsultationRecord) -> int:
-        n = await self.session.scalar(
-            select(func.count()).select_from(self._eligible(consultation).subquery())
-        )
-        return int(n or 0)
+    # --- invitations ------------------------------------------------------------------
 
     async def mark_invited(self, consultation_id: int, now: datetime) -> bool:
+        """When the first round of invitations was done (information only: every tick still
+        looks for residents not yet invited, see `InvitationRepository.invite_batch`)."""
         result = await self.session.execute(
             update(Consultation)
             .where(Consultation.id == consultation_id, Consultation.invited_at.is_(None))
             .values(invited_at=now)
         )
         return bool(getattr(result, "rowcount", 0))
-
-    async def invitation(self, consultation_id: int, resident_id: int) -> bool:
-        if not _valid_id(consultation_id):
-            return False
-        row = await self.session.get(ConsultationInvitation, (consultation_id, resident_id))
-        return row is not None
-
-    async def invitations_count(self, consultation_id: int) -> int:
-        n = await self.session.scalar(
-            select(func.count())
-            .select_from(ConsultationInvitation)
-            .where(ConsultationInvitation.consultation_id == consultation_id)
-        )
-        return int(n or 0)
 
     # --- summary ----------------------------------------------------------------------
 
@@ -369,73 +293,6 @@ class ConsultationRepository:
         )
         return [_record(r) for r in rows]
 
-    def _contributors(self, consultation_id: int) -> Any:
-        """Authors of attached opinions who still have a row (not erased)."""
-        return (
-            select(Opinion.resident_id)
-            .join(Resident, Resident.id == Opinion.resident_id)
-            .where(Opinion.consultation_id == consultation_id, Resident.blocked_at.is_(None))
-            .distinct()
-        )
-
-    async def outcome_batch(
-        self, consultation_id: int, now: datetime, limit: int
-    ) -> list[Addressee]:
-        """Mark up to `limit` contributors told of the outcome; those this transaction
-        marked (whom it must send the note to).
-
-        A contributor who was never invited (they wrote on their own and attached it) gets
-        an invitation row now, so the one `outcome_queued_at` mark covers everyone."""
-        contributors = self._contributors(consultation_id)
-        ids = list(await self.session.scalars(contributors))
-        if ids:
-            await self.session.execute(
-                self._insert()(ConsultationInvitation)
-                .values(
-                    [
-                        {"consultation_id": consultation_id, "resident_id": i, "queued_at": now}
-                        for i in ids
-                    ]
-                )
-                .on_conflict_do_nothing()
-            )
-        untold = (
-            select(ConsultationInvitation.resident_id)
-            .where(
-                ConsultationInvitation.consultation_id == consultation_id,
-                ConsultationInvitation.outcome_queued_at.is_(None),
-                ConsultationInvitation.resident_id.in_(contributors),
-            )
-            .order_by(ConsultationInvitation.resident_id)
-            .limit(limit)
-        )
-        batch = list(await self.session.scalars(untold))
-        if not batch:
-            return []
-        result = await self.session.execute(
-            update(ConsultationInvitation)
-            .where(
-                ConsultationInvitation.consultation_id == consultation_id,
-                ConsultationInvitation.resident_id.in_(batch),
-                ConsultationInvitation.outcome_queued_at.is_(None),
-            )
-            .values(outcome_queued_at=now)
-            .returning(ConsultationInvitation.resident_id)
-        )
-        return await self._addressees(list(result.scalars()))
-
-    async def left_to_tell(self, consultation_id: int) -> int:
-        n = await self.session.scalar(
-            select(func.count())
-            .select_from(ConsultationInvitation)
-            .where(
-                ConsultationInvitation.consultation_id == consultation_id,
-                ConsultationInvitation.outcome_queued_at.is_(None),
-                ConsultationInvitation.resident_id.in_(self._contributors(consultation_id)),
-            )
-        )
-        return int(n or 0)
-
     async def mark_outcome_told(self, consultation_id: int, now: datetime) -> bool:
         result = await self.session.execute(
             update(Consultation)
@@ -443,13 +300,3 @@ class ConsultationRepository:
             .values(outcome_queued_at=now)
         )
         return bool(getattr(result, "rowcount", 0))
-
-    async def _addressees(self, resident_ids: list[int]) -> list[Addressee]:
-        if not resident_ids:
-            return []
-        rows = await self.session.execute(
-            select(Resident.telegram_id, Resident.lang)
-            .where(Resident.id.in_(resident_ids))
-            .order_by(Resident.id)
-        )
-        return [Addressee(int(i), str(lang)) for i, lang in rows]

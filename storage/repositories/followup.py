@@ -9,18 +9,28 @@ say what a follow-up button stands for; the button carries only the card id.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import case, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ActionCard, Opinion, OpinionAction
-from storage.records import ActionCardRecord, ActionRecord
+from storage.records import ActionCardRecord, ActionRecord, OpinionBrief, ReminderDue
 from storage.statuses import ActionKind, OpinionStatus, Progress
 
 #: Kinds a member may record (the resident's own are reopened and rated).
 MEMBER_KINDS = (ActionKind.FORWARDED, ActionKind.ADOPTED, ActionKind.ANSWERED, ActionKind.RESOLVED)
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """A member's action that took: the opinion's sub-district (what the resident is told)
+    and its progress now."""
+
+    subdistrict: str | None
+    progress: str
 
 
 def _card(row: ActionCard) -> ActionCardRecord:
@@ -133,6 +143,38 @@ class FollowupRepository:
             )
         return len(ids)
 
+    async def forget_cards_of(self, person_id: int) -> int:
+        """Erasure: every card shown to this person (a resident's reopen prompts name
+        their Telegram id)."""
+        result = await self.session.execute(
+            delete(ActionCard).where(ActionCard.member_id == person_id)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    async def delete_old_cards(self, *, done_before: datetime, made_before: datetime) -> int:
+        """Retention: cards used up before `done_before`, and any made before `made_before`
+        (a button that old is answered as expired)."""
+        result = await self.session.execute(
+            delete(ActionCard).where(
+                or_(ActionCard.done_at < done_before, ActionCard.created_at < made_before)
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # --- what the picker shows ---------------------------------------------------------
+
+    async def briefs(self, opinion_ids: Sequence[int]) -> dict[int, OpinionBrief]:
+        """The few columns a picker needs of many opinions, in one query."""
+        ids = sorted({int(i) for i in opinion_ids})
+        if not ids:
+            return {}
+        rows = await self.session.execute(
+            select(Opinion.id, Opinion.subdistrict, Opinion.status, Opinion.text).where(
+                Opinion.id.in_(ids)
+            )
+        )
+        return {int(i): OpinionBrief(int(i), sd, status, text) for i, sd, status, text in rows}
+
     # --- the steps of the follow-up ------------------------------------------------------
 
     async def act(
@@ -144,13 +186,26 @@ class FollowupRepository:
         now: datetime,
         department: str | None = None,
         text: str | None = None,
-    ) -> str | None:
-        """A member's action on a visible opinion: its sub-district (what the resident is
-        told) when recorded, None when the opinion is not visible (any more)."""
+    ) -> Recorded | None:
+        """A member's action on a visible opinion (None when it is not visible any more).
+
+        A resolved opinion stays resolved when a member forwards, adopts or answers it
+        afterwards (its resolution, rating and reopen window stand; the action is recorded
+        and the resident told): only the resident's reopening takes "resolved" away. The
+        CASE decides on the row as the UPDATE finds it, so no value read before is trusted.
+        """
         if kind not in MEMBER_KINDS:
             raise ValueError(f"not a member's action: {kind}")
+        progress: Any = (
+            kind.value
+            if kind is ActionKind.RESOLVED
+            else case(
+                (Opinion.progress == Progress.RESOLVED.value, Progress.RESOLVED.value),
+                else_=kind.value,
+            )
+        )
         values: dict[str, Any] = {
-            "progress": kind.value,
+            "progress": progress,
             "first_response_at": func.coalesce(Opinion.first_response_at, now),
             "updated_at": now,
         }
@@ -162,12 +217,12 @@ class FollowupRepository:
             update(Opinion)
             .where(Opinion.id == opinion_id, Opinion.status == OpinionStatus.RECEIVED)
             .values(**values)
-            .returning(Opinion.subdistrict)
+            .returning(Opinion.subdistrict, Opinion.progress)
         )
         found = result.first()
         if found is None:
             return None
-        subdistrict = found[0]
+        subdistrict, now_progress = found
         self.session.add(
             OpinionAction(
                 opinion_id=opinion_id,
@@ -180,12 +235,17 @@ class FollowupRepository:
             )
         )
         await self.session.flush()
-        return str(subdistrict) if subdistrict is not None else ""
+        return Recorded(subdistrict, str(now_progress))
 
     async def reopen(
         self, opinion_id: int, reason: str, *, now: datetime, resolved_since: datetime
     ) -> bool:
-        """The resident reopens a resolution made since `resolved_since` (the window)."""
+        """The resident reopens a resolution made since `resolved_since` (the window).
+
+        Their rating stays (the 三率 count a reopened item as rated and not satisfied,
+        whatever its stars: an unhappy rating must not vanish from satisfaction by being
+        followed by a reopening), and nobody asks them to rate until it is resolved again,
+        which starts a new rating."""
         result = await self.session.execute(
             update(Opinion)
             .where(
@@ -197,6 +257,7 @@ class FollowupRepository:
             .values(
                 progress=Progress.REOPENED.value,
                 resolved_at=None,
+                rating_asks=0,
                 reopen_count=Opinion.reopen_count + 1,
                 updated_at=now,
             )
@@ -232,36 +293,49 @@ class FollowupRepository:
 
     # --- reminders ------------------------------------------------------------------------
 
-    async def rating_reminders_due(self, asked_before: datetime, limit: int) -> list[int]:
-        """Resolved, unrated opinions asked once, longer ago than `asked_before`."""
-        rows = await self.session.scalars(
+    async def claim_reminders(
+        self, asked_before: datetime, now: datetime, limit: int
+    ) -> list[ReminderDue]:
+        """Up to `limit` resolved, unrated opinions asked once, longer ago than
+        `asked_before`, marked as asked the second (and last) time by one conditional
+        UPDATE; the ones this transaction marked. Two processes ticking at once never mark
+        one twice: the UPDATE checks the conditions again on the rows it locks, and on
+        PostgreSQL the second skips the rows the first holds instead of waiting for them.
+
+        The ids are picked first, as the outbox's claim does: an `IN (SELECT … LIMIT …
+        FOR UPDATE SKIP LOCKED)` inside the UPDATE may be run again by PostgreSQL for each
+        row and mark far more than `limit`."""
+        due = (
+            Opinion.progress == Progress.RESOLVED,
+            Opinion.status == OpinionStatus.RECEIVED,
+            Opinion.rating.is_(None),
+            Opinion.rating_asks == 1,
+            Opinion.rating_asked_at < asked_before,
+            Opinion.resident_id.is_not(None),
+        )
+        pick = (
             select(Opinion.id)
-            .where(
-                Opinion.progress == Progress.RESOLVED,
-                Opinion.status == OpinionStatus.RECEIVED,
-                Opinion.rating.is_(None),
-                Opinion.rating_asks == 1,
-                Opinion.rating_asked_at < asked_before,
-                Opinion.resident_id.is_not(None),
-            )
+            .where(*due)
             .order_by(Opinion.rating_asked_at, Opinion.id)
             .limit(limit)
         )
-        return [int(i) for i in rows]
-
-    async def mark_reminded(self, opinion_id: int, now: datetime) -> bool:
-        """Asked the second (and last) time: once, whoever else ticks meanwhile."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            pick = pick.with_for_update(skip_locked=True)
+        ids = list(await self.session.scalars(pick))
+        if not ids:
+            return []
         result = await self.session.execute(
             update(Opinion)
-            .where(
-                Opinion.id == opinion_id,
-                Opinion.rating_asks == 1,
-                Opinion.rating.is_(None),
-                Opinion.progress == Progress.RESOLVED,
-            )
+            .where(Opinion.id.in_(ids), *due)
             .values(rating_asks=2, rating_asked_at=now)
+            .returning(Opinion.id, Opinion.resident_id, Opinion.text, Opinion.resolved_at)
         )
-        return bool(getattr(result, "rowcount", 0))
+        marked = [
+            ReminderDue(int(i), int(r), text, resolved_at)
+            for i, r, text, resolved_at in result
+            if r is not None
+        ]
+        return sorted(marked, key=lambda d: d.opinion_id)
 
     # --- history --------------------------------------------------------------------------
 

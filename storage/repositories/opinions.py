@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Opinion, OpinionAction, OpinionRevision, OpinionSupporter
-from storage.records import DraftRecord, OpinionRecord, RevisionRecord
+from storage.records import DraftRecord, OpinionRecord, RevisionRecord, SupportRecord
 from storage.statuses import OpinionStatus
 
 
@@ -183,6 +183,22 @@ class OpinionRepository:
             select(OpinionSupporter.resident_id).where(OpinionSupporter.opinion_id == opinion_id)
         )
         return list(rows)
+
+    async def supported_by(self, resident_id: int) -> list[SupportRecord]:
+        """The opinions a resident supports, newest support first (their /mydata)."""
+        rows = await self.session.execute(
+            select(
+                OpinionSupporter.opinion_id,
+                OpinionSupporter.since,
+                Opinion.subdistrict,
+                Opinion.category,
+                Opinion.progress,
+            )
+            .join(Opinion, Opinion.id == OpinionSupporter.opinion_id)
+            .where(OpinionSupporter.resident_id == resident_id)
+            .order_by(OpinionSupporter.since.desc(), OpinionSupporter.opinion_id.desc())
+        )
+        return [SupportRecord(int(i), since, sd, cat, pr) for i, since, sd, cat, pr in rows]
 
     async def add_supporter(self, opinion_id: int, resident_id: int, now: datetime) -> None:
         exists_already = await self.session.get(OpinionSupporter, (opinion_id, resident_id))

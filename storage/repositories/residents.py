@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import delete, func, select, update
@@ -27,6 +28,7 @@ def _record(row: Resident) -> ResidentRecord:
         ban_notified=row.ban_notified,
         consult_opt_in=row.consult_opt_in,
         home_subdistrict=row.home_subdistrict,
+        consult_asked_at=row.consult_asked_at,
     )
 
 
@@ -44,6 +46,14 @@ class ResidentRepository:
             return None
         row = await self.session.get(Resident, resident_id, populate_existing=True)
         return _record(row) if row else None
+
+    async def by_ids(self, resident_ids: Iterable[int]) -> dict[int, ResidentRecord]:
+        """Many residents in one query, by id (the ones that still exist)."""
+        ids = sorted(set(resident_ids))
+        if not ids:
+            return {}
+        rows = await self.session.scalars(select(Resident).where(Resident.id.in_(ids)))
+        return {row.id: _record(row) for row in rows}
 
     async def by_pseudonym(self, pseudonym: str) -> ResidentRecord | None:
         row = await self.session.scalar(select(Resident).where(Resident.pseudonym == pseudonym))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -51,3 +52,26 @@ def test_summary_counts_clusters_and_masks() -> None:
 def test_an_empty_consultation_still_has_its_sub_districts() -> None:
     s = summarise([], (SD["解放碑"],), DISTRICT)
     assert s.contributions == 0 and s.groups == () and s.by_subdistrict == ((SD["解放碑"], 0),)
+
+
+def _leaks(shown: str, number: str) -> bool:
+    """Any 3 consecutive digits of `number` beyond the 3 the mask keeps, in `shown` with
+    full-width digits and spaces folded away."""
+    flat = "".join(unicodedata.normalize("NFKC", shown).split())
+    windows = {number[i : i + 3] for i in range(1, len(number) - 2)}
+    return any(w in flat for w in windows)
+
+
+def test_summary_masks_numbers_a_label_cut_would_split() -> None:
+    """The label is cut to a few dozen characters: a number spaced out or typed in full-width
+    digits must be masked before that cut, not after (where half of it escapes)."""
+    jfb, qxg = SD["解放碑"], SD["七星岗"]
+    pieces = [
+        Piece(1, 10, jfb, "parking_traffic", "凯旋路晚上停车太乱请联系我电话138 1234 5678谢谢"),
+        Piece(2, 11, qxg, "sanitation", "七星岗公园垃圾桶太少打我电话１３８１２３４５６７８"),
+    ]
+    s = summarise(pieces, (jfb, qxg), DISTRICT)
+    shown = [g.label for g in s.groups] + list(s.highlights)
+    assert len(shown) == 4
+    for text in shown:
+        assert not _leaks(text, "13812345678"), text

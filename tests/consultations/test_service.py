@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.deps import Deps
 from bot.domain import load_district
 from bot.domain.clock import ManualClock
+from bot.features.account.service import AccountService
 from bot.features.consultations import jobs
 from bot.features.consultations.service import ConsultationService
 from bot.features.staff import StaffService
@@ -230,3 +231,108 @@ async def test_outcome_notes_reach_every_contributor_once(world: World) -> None:
     async with world.unit() as work:
         c = await work.repo(ConsultationRepository).get(cid)
     assert c is not None and c.outcome_queued_at is not None
+
+
+async def test_invitations_stop_when_it_closes_or_its_deadline_passes(world: World) -> None:
+    for i in range(12):
+        await world.resident(5000 + i, "解放碑", True)
+    cid = await world.open("解放碑")
+    entered = 0
+
+    @asynccontextmanager
+    async def closing_after_the_first_batch() -> AsyncIterator[Work]:
+        # Units: the open consultations read, the first batch, then the second: an admin's
+        # /consult_close lands between the two batches.
+        nonlocal entered
+        entered += 1
+        if entered == 3:
+            async with world.unit() as work:
+                assert await work.service(ConsultationService).close(cid, ADMIN)
+        async with world.unit() as work:
+            yield work
+
+    jobs_batch = jobs.BATCH
+    jobs.BATCH = 5
+    try:
+        assert await jobs.send_invitations(closing_after_the_first_batch) == 5
+    finally:
+        jobs.BATCH = jobs_batch
+    assert len(await _invitees(world)) == 5
+    assert await jobs.send_invitations(world.unit) == 0
+    assert len(await _invitees(world)) == 5
+
+    # Its deadline passed but no tick closed it yet: no invitation either.
+    other = await world.open("七星岗", days=1)
+    await world.resident(5100, "七星岗", True)
+    world.clock.advance(timedelta(days=1, seconds=1))
+    assert await jobs.send_invitations(world.unit) == 0
+    async with world.unit() as work:
+        n = await work.session.scalar(
+            select(func.count())
+            .select_from(ConsultationInvitation)
+            .where(ConsultationInvitation.consultation_id == other)
+        )
+    assert n == 0
+
+
+async def test_a_resident_who_opts_in_later_is_invited_at_the_next_tick_once(
+    world: World,
+) -> None:
+    first = await world.resident(6001, "解放碑", True)
+    late = await world.resident(6002, "解放碑", None)
+    mover = await world.resident(6003, "朝天门", True)
+    cid = await world.open("解放碑")
+    assert await jobs.send_invitations(world.unit) == 1
+    async with world.unit() as work:
+        c = await work.repo(ConsultationRepository).get(cid)
+    assert c is not None and c.invited_at is not None
+    first_round = c.invited_at
+
+    world.clock.advance(timedelta(hours=2))
+    async with world.unit() as work:
+        residents = work.repo(ResidentRepository)
+        await residents.set_consult_opt_in(late, True, world.clock.now())
+        await residents.set_home_subdistrict(mover, SD["解放碑"])  # wrote about 解放碑 since
+    counts = await asyncio.gather(
+        jobs.send_invitations(world.unit), jobs.send_invitations(world.unit)
+    )
+    assert sum(counts) == 2
+    assert await _invitees(world) == [6001, 6002, 6003]
+    assert await jobs.send_invitations(world.unit) == 0
+    async with world.unit() as work:
+        c = await work.repo(ConsultationRepository).get(cid)
+        rows = await work.session.scalar(
+            select(func.count())
+            .select_from(ConsultationInvitation)
+            .where(ConsultationInvitation.consultation_id == cid)
+        )
+    assert c is not None and c.invited_at == first_round and rows == 3
+    assert first != late
+
+
+async def test_mydata_holds_what_consultations_keep_about_a_resident(world: World) -> None:
+    rid = await world.resident(7001, "解放碑", True)
+    async with world.unit() as work:
+        await work.repo(ResidentRepository).mark_consult_asked(rid, world.clock.now())
+    cid = await world.open("解放碑")
+    await jobs.send_invitations(world.unit)
+    await world.contribute(cid, rid, "解放碑")
+    async with world.unit() as work:
+        account = work.service(AccountService)
+        resident = await work.repo(ResidentRepository).by_telegram_id(7001)
+        assert resident is not None
+        data = account.export(await account.holdings(resident), UTC)
+    me = data["resident"]
+    assert me["consultation_invitations"] is True
+    assert me["consultation_invitations_asked_at"] == T0.isoformat()
+    assert me["home_subdistrict"] == SD["解放碑"]
+    [mine] = data["opinions"]
+    assert mine["consultation_id"] == cid and mine["consultation_title"] == "凯旋路停车怎么管"
+    assert data["consultation_invitations"] == [
+        {
+            "consultation_id": cid,
+            "title": "凯旋路停车怎么管",
+            "since": T0.isoformat(),
+            "outcome_told_at": None,
+        }
+    ]

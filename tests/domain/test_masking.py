@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from bot.domain import contains_personal_data, mask_personal_data
@@ -63,7 +65,6 @@ def test_masks(text: str, masked: str) -> None:
         "12812345678",  # 12x is not a mobile prefix
         "138123456789",  # 12 digits: not a phone
         "订单号 6222021234567890123",  # 19 digits
-        "110105194912310021",  # ID with a wrong check character
         "2023-10-01 到 2024-10-01",
         "1999 2000 2001 2002",
         "价格 13.8 元",
@@ -100,3 +101,24 @@ def test_find_personal_data_gives_kind_and_span() -> None:
         "500103900101123",
     ]
     assert found[0] == PersonalData(7, 20, "mobile", "138******78")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "身份证110105194912310021",  # the check character mistyped
+        "身份证５００１０３１９８００１０１１２３４",  # full-width, check digit wrong
+        "500103 19900101 1233",
+    ],
+)
+def test_a_mistyped_id_number_is_masked_all_the_same(text: str) -> None:
+    """A resident who gets one digit of their ID wrong still shows 17 real ones: the shape
+    (area, birth date, sequence) is enough to mask it."""
+    masked = mask_personal_data(text)
+    assert "**********" in masked
+    digits = "".join(str(unicodedata.decimal(c)) for c in masked if c.isdecimal())
+    assert len(digits) <= 8
+
+
+def test_eighteen_digits_without_a_birth_date_are_left_alone() -> None:
+    assert mask_personal_data("单号202612050000123456") == "单号202612050000123456"

@@ -87,6 +87,17 @@ def test_an_even_count_takes_the_mean_of_the_two_middle_delays() -> None:
     assert median([]) is None
 
 
+def test_a_reopened_item_counts_as_rated_and_not_satisfied() -> None:
+    """A resident who rated 2 stars and reopened, or 5 stars and then reopened: neither is
+    a satisfied item, and the low rating does not drop out of the figure."""
+    happy = item(20, H, resolved=True, rating=5)
+    unhappy = Facts(A, NOW - 20 * D, NOW - 20 * D + H, False, 2, reopened=True)
+    changed_mind = Facts(A, NOW - 20 * D, NOW - 20 * D + H, False, 5, reopened=True)
+    r = rates([happy, unhappy, changed_mind], now=NOW, response_days=7)
+    assert (r.rated, r.satisfied) == (3, 1)
+    assert r.satisfaction == 1 / 3
+
+
 def test_an_empty_period_divides_by_nothing_and_shows_dashes() -> None:
     r = rates([], now=NOW, response_days=7)
     assert r == Rates()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -271,3 +272,31 @@ async def test_a_job_waits_for_its_progress_message_and_a_revoked_member_is_refu
         row = await work.session.get(ExportJob, job)
         assert row is not None and row.status == ExportStatus.FAILED
     assert "导出已取消" in await w.texts(602)
+
+
+async def test_a_long_build_keeps_its_claim_fresh(
+    world: tuple[World, Scene], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Building the files (in a thread) may take minutes on a year of rows: the claim is
+    refreshed meanwhile, so no other process takes the job as one left by a dead process."""
+    w, _ = world
+    job = await ask(w, ADMIN)
+    real_build = jobs.build
+    started = NOW
+
+    def slow_build(*args: Any, **kwargs: Any) -> Any:
+        # The build "takes" 4 minutes of the clock, longer than a stale claim's 3.
+        for _ in range(8):
+            w.clock.advance(timedelta(seconds=30))
+            time.sleep(0.05)
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "build", slow_build)
+    monkeypatch.setattr(jobs, "HEARTBEAT", 0.02)
+    await jobs.export_tick(w.unit, w.clock.now())
+    async with w.unit() as work:
+        row = await work.session.get(ExportJob, job)
+        assert row is not None
+        assert row.status == ExportStatus.DONE
+        assert row.claimed_at is not None and row.claimed_at > started + timedelta(minutes=1)
+    assert len(await files(w, 601)) == 2

@@ -284,3 +284,44 @@ async def test_invitations_can_be_turned_on_and_off(
     assert opt_in is False
     privacy = (await r.command("privacy"))[-1].text or ""
     assert "/invitations" in privacy and "未开启" in privacy
+
+
+async def test_an_answer_sent_after_the_deadline_is_received_on_its_own(
+    world: tuple[BotUnderTest, Resident, Resident],
+) -> None:
+    """参与讨论 before the deadline, the text after it: the opinion is still received, not
+    attached, and the receipt says so kindly. Nor is a consultation past its deadline (not
+    closed by a tick yet) offered to an ordinary opinion."""
+    b, admin, _ = world
+    assert isinstance(b.clock, ManualClock)
+    r = await consented_resident(b, 7_300_401)
+    await opt(r, "解放碑八一路晚上停车太乱，车都停到人行道上了", "愿意接收")
+    cid = await open_consultation(admin, "解放碑停车怎么管")
+    await tick(b)
+    asked = await r.press("💬 参与讨论")
+    assert "解放碑停车怎么管" in (asked[-1].text or "")
+
+    b.clock.set(datetime(2026, 12, 7, 16, 0, tzinfo=UTC))  # its deadline passed, no tick yet
+    receipt = (await r.submit("建议晚上开放机关单位的停车场给居民停车"))[-1].text or ""
+    assert "已收到您的意见" in receipt
+    assert "已加入协商" not in receipt and "已经结束" in receipt, receipt
+
+    other = await consented_resident(b, 7_300_402)
+    replies = await other.say("解放碑新华路停车难，晚上根本找不到车位")
+    for _ in range(8):
+        assert not any("要把您的意见加入这次协商" in (m.text or "") for m in replies)
+        if any((m.text or "").startswith("✅ 已收到您的意见") for m in replies):
+            break
+        last = await b.client.last_bot_message(other.id)
+        assert last is not None and last.buttons, last
+        labels = [x.text for row in last.buttons for x in row]
+        # (单独提交: apart from a similar opinion of r's, "我也是" being offered.)
+        label = next(x for p in ("单独提交", "✅", "👉") for x in labels if x.startswith(p))
+        replies = await other.press(label)
+    else:
+        raise AssertionError("no receipt")
+    attached = list(
+        await b.query(lambda s: s.scalars(select(Opinion.id).where(Opinion.consultation_id == cid)))
+    )
+    assert attached == []
+    assert await b.count(Opinion) == 4  # both of r's from opt(), this answer, the other's

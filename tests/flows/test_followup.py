@@ -220,6 +220,9 @@ async def test_a_supporter_is_told_and_a_cluster_is_acted_on_after_one_confirmat
     assert "您也反映过的意见" in told and "已解决" in told
     fan_last = await fan.c.last_bot_message(fan.id)
     assert fan_last is not None and not fan_last.buttons  # no stars: only the author rates
+    # The matter they joined is in their /my, with where it stands.
+    my = "\n".join(m.text or "" for m in await fan.command("my"))
+    assert "您说“我也是”的意见" in my and f"YZ-{ids[0]:06d}" in my and "状态：已解决" in my
     # The confirmation pressed again (an old keyboard, a replay) changes nothing, says so.
     assert "已经完成" in await answer_to(member, ok)
     assert await b.count(OpinionAction) == len(ids)
@@ -295,3 +298,34 @@ async def test_intruders_change_nothing(loop: tuple[BotUnderTest, Person, Person
     row = await b.query(lambda s: s.get(Opinion, n))
     assert row.rating is None and row.progress == "resolved"
     assert await b.count(OpinionAction) == 1
+
+
+async def test_a_typed_department_reads_as_typed_and_算了_stops_the_words(
+    loop: tuple[BotUnderTest, Person, Person],
+) -> None:
+    b, _, member = loop
+    resident = await consented_resident(b, 7_400_060)
+    await resident.submit("解放碑新华路井盖松了，车一过就哐哐响")
+    (n,) = await opinion_ids(b)
+    ref = f"YZ-{n:06d}"
+    await member.say(f"/op {ref}")
+    await press_on(member, "📝 处理这条意见")
+    await press_on(member, "📨 转交部门")
+    assert "请输入部门名称" in await press_on(member, "✍️ 其他部门")
+    prompt = (await member.say("A&B <x>"))[-1].text or ""
+    assert "（转交给 A&B <x>）" in prompt and "&amp;" not in prompt, prompt
+    # 算了 while the words are awaited: nothing recorded, nothing sent.
+    assert "已取消" in ((await member.say("算了"))[-1].text or "")
+    assert await b.count(OpinionAction) == 0
+    # Again, to the end: the resident reads the department as typed, escaped once.
+    await member.say(f"/op {ref}")
+    await press_on(member, "📝 处理这条意见")
+    await press_on(member, "📨 转交部门")
+    await press_on(member, "✍️ 其他部门")
+    await member.say("A&B <x>")
+    done = await member.say("已转交，请耐心等待。")
+    assert f"{ref} 已标记为" in (done[-1].text or "")
+    notice = await last_text(resident)
+    assert "已转交给：A&B <x>" in notice and "&amp;" not in notice, notice
+    row = await b.query(lambda s: s.get(Opinion, n))
+    assert row.progress == "forwarded"

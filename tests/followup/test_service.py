@@ -244,5 +244,7 @@ async def test_erasure_clears_the_residents_reasons_and_keeps_the_facts(
 
 def test_typed_text_rules() -> None:
     assert check_text("   ") is None
+    assert check_text("。") is None and check_text(" ？！ ") is None and check_text("好") is None
+    assert check_text("12") == "12" and check_text("A&B") == "A&B"
     assert check_text(" 好的 ") == "好的"
     assert check_text("长" * 1001) == 1001

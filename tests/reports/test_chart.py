@@ -108,9 +108,16 @@ def test_the_font_holds_every_character_of_the_district_data_and_categories(
 
 def test_a_missing_glyph_fails_the_render(font: ChartFont) -> None:
     """The guard above works: matplotlib does warn, and the warning becomes an error."""
-    assert font.missing("标题📍") == "📍"
+    rare = "\U00020000"  # a CJK Extension B character no chart font here carries
+    assert font.missing("标题" + rare) == rare
     with pytest.raises(UserWarning, match="missing from font"):
-        render("标题📍", SUBDISTRICTS, CATEGORIES_ZH, font=font)
+        render("标题" + rare, SUBDISTRICTS, CATEGORIES_ZH, font=font)
+
+
+def test_emoji_in_a_title_or_label_are_left_out_not_drawn_as_boxes(font: ChartFont) -> None:
+    """An admin's consultation title "… 电动车 🚲" or a 📍 in a label: the fonts have no
+    emoji, so they are dropped (a missing glyph would fail the render, see above)."""
+    render("解放碑 电动车怎么管 🚲👨‍👩‍👧", [("📍解放碑", 3)], CATEGORIES_ZH, font=font)
 
 
 def test_the_bundled_subset_is_package_data_small_and_covers_gb2312_level_1() -> None:

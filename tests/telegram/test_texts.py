@@ -94,3 +94,15 @@ def test_english_texts_leave_no_chinese_untranslated(catalogue: str) -> None:
 def test_the_platform_name_is_explained_in_english_on_the_first_screen() -> None:
     consent = next(t for t in Texts.every if t.name == "consent")
     assert "渝事好商量 (“let's talk it over”)" in consent.template("en", "short_notice")
+
+
+def test_button_labels_show_what_people_wrote_unescaped() -> None:
+    """Button labels are plain text: a resident's "大都会&时代广场" or an admin's title with
+    "<b>" must not show as "&amp;" or "&lt;b&gt;"."""
+    from bot.features.followup.views import cluster_label, item_label
+    from bot.features.intake.texts import t as intake_t
+
+    assert "大都会&时代广场" in item_label("zh", "YZ", 1, "大都会&时代广场之间")
+    assert "&amp;" not in cluster_label("zh", 3, "A&B <x>")
+    assert "<b>停车</b>" in intake_t.plain("zh", "btn_join", title="<b>停车</b>")
+    assert "&lt;" in intake_t("zh", "btn_join", title="<b>")  # HTML messages still escape

@@ -34,7 +34,8 @@ async def my_opinions(update: Update, ctx: BotContext) -> None:
     opinions = await repo.for_resident(resident.id, limit=MY_LIMIT)
     draft = await ctx.work.repo(DraftRepository).open_for(resident.id)
     history = await ctx.work.repo(FollowupRepository).history([o.id for o in opinions])
-    listing = my_listing(lang, ctx.work.deps, opinions, total, draft, history)
+    supported = await repo.supported_by(resident.id)
+    listing = my_listing(lang, ctx.work.deps, opinions, total, draft, history, supported)
     await ctx.say(chat_id, listing, "my_listed")
 
 

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 async def retention(work: Work, slot: datetime) -> None:
     """Hourly: opinions past RETENTION_DAYS keep only their anonymous facts; abandoned drafts
-    go."""
+    and old follow-up cards go."""
     expired = await work.service(AccountService).purge_expired(work.now())
-    if expired.opinions or expired.drafts:
+    if expired.opinions or expired.drafts or expired.cards:
         log.info("retention: %s", expired)

@@ -3,7 +3,8 @@ they blocked the bot."""
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, Literal, Self
 
@@ -11,14 +12,29 @@ from bot.domain import reference_number
 from bot.domain.clock import Clock
 from bot.features.consent.service import CONSENT_VERSION, DRAFT_DAYS
 from bot.telegram.work import Work
-from storage.records import DraftRecord, OpinionRecord, ResidentRecord
+from storage.records import (
+    ActionRecord,
+    DraftRecord,
+    OpinionRecord,
+    ResidentRecord,
+    SupportRecord,
+)
 from storage.repositories import (
+    ConsultationRepository,
     DraftRepository,
+    FollowupRepository,
     InboxRepository,
+    InvitationRepository,
     OpinionRepository,
     OutboxRepository,
+    ResidentInvitation,
     ResidentRepository,
 )
+
+#: Follow-up cards (what a member's or a resident's button stands for) are kept this long;
+#: a used one a day (so a second press still hears "done already"). They name a Telegram id.
+CARD_DAYS = 7
+CARD_USED_DAYS = 1
 
 #: What a press on an erase prompt comes to (see `erase_decision`).
 EraseDecision = Literal["erase", "keep", "gone", "stale"]
@@ -48,6 +64,14 @@ class Holdings:
     resident: ResidentRecord
     opinions: list[OpinionRecord]
     draft: DraftRecord | None
+    #: Each opinion's follow-up, oldest first (members' words, the resident's reasons).
+    history: Mapping[int, Sequence[ActionRecord]] = field(default_factory=dict)
+    #: Opinions of others the resident supports ("我也是").
+    supported: Sequence[SupportRecord] = ()
+    #: Titles of the consultations their opinions (and draft) answer, by id.
+    consultations: Mapping[int, str | None] = field(default_factory=dict)
+    #: Consultations they were invited to (or told the outcome of).
+    invitations: Sequence[ResidentInvitation] = ()
 
     def oldest_expiry(self, retention_days: int) -> datetime | None:
         """When the content of the oldest opinion is wiped (None without opinions)."""
@@ -56,10 +80,26 @@ class Holdings:
         return min(op.created_at for op in self.opinions) + timedelta(days=retention_days)
 
 
+def _follow_up_line(action: ActionRecord, at: str | None) -> dict[str, Any]:
+    """One step of an opinion's follow-up as its author may read it: what, when, for which
+    sub-district and department, the members' words or the resident's own reason and
+    rating. Members are "member", never their Telegram id."""
+    return {
+        "kind": action.kind,
+        "at": at,
+        "by": "you" if action.actor_id is None else "member",
+        "subdistrict_code": action.subdistrict,
+        "department": action.department,
+        "text": action.text,
+        "rating": action.rating,
+    }
+
+
 @dataclass(frozen=True)
 class Expired:
     opinions: int
     drafts: int
+    cards: int = 0
 
 
 @dataclass
@@ -69,6 +109,9 @@ class AccountService:
     drafts: DraftRepository
     inbox: InboxRepository
     outbox: OutboxRepository
+    followup: FollowupRepository
+    consultations: ConsultationRepository
+    invitations: InvitationRepository
     _: KW_ONLY
     clock: Clock
     reference_prefix: str
@@ -83,6 +126,9 @@ class AccountService:
             work.repo(DraftRepository),
             work.repo(InboxRepository),
             work.repo(OutboxRepository),
+            work.repo(FollowupRepository),
+            work.repo(ConsultationRepository),
+            work.repo(InvitationRepository),
             clock=work.clock,
             reference_prefix=work.district.reference_prefix,
             notice_version=CONSENT_VERSION,
@@ -94,24 +140,43 @@ class AccountService:
 
     async def purge_expired(self, now: datetime) -> Expired:
         """What the privacy notice promises: opinions older than the retention keep only
-        their anonymous facts; drafts nobody touched for DRAFT_DAYS go."""
+        their anonymous facts; drafts nobody touched for DRAFT_DAYS go; so do follow-up
+        cards used or older than CARD_DAYS."""
         opinions = await self.opinions.erase_older_than(
             now - timedelta(days=self.retention_days), now
         )
         drafts = await self.drafts.delete_older_than(now - timedelta(days=DRAFT_DAYS))
-        return Expired(opinions, drafts)
+        cards = await self.followup.delete_old_cards(
+            done_before=now - timedelta(days=CARD_USED_DAYS),
+            made_before=now - timedelta(days=CARD_DAYS),
+        )
+        return Expired(opinions, drafts, cards)
 
     async def erase(self, resident: ResidentRecord) -> int:
         """Erase identity and texts; keep only anonymous facts. Returns opinions touched."""
         count = await self.opinions.erase_for_resident(resident.id, self.clock.now())
         await self.inbox.forget_chat(resident.telegram_id)
         await self.outbox.forget_chat(resident.telegram_id)
+        # A reopen prompt is a card naming the resident's Telegram id.
+        await self.followup.forget_cards_of(resident.telegram_id)
         await self.residents.delete(resident.id)  # the draft goes with it (cascade)
         return count
 
     async def holdings(self, resident: ResidentRecord) -> Holdings:
         opinions = await self.opinions.for_resident(resident.id)
-        return Holdings(resident, opinions, await self.drafts.open_for(resident.id))
+        draft = await self.drafts.open_for(resident.id)
+        answered = [op.consultation_id for op in opinions if op.consultation_id is not None]
+        if draft is not None and draft.consultation_id is not None:
+            answered.append(draft.consultation_id)
+        return Holdings(
+            resident,
+            opinions,
+            draft,
+            await self.followup.history([op.id for op in opinions]),
+            await self.opinions.supported_by(resident.id),
+            consultations=await self.consultations.titles(answered),
+            invitations=await self.invitations.of_resident(resident.id),
+        )
 
     def export(self, held: Holdings, tz: tzinfo) -> dict[str, Any]:
         """Everything held about one resident, in plain JSON types; times in `tz` (the
@@ -135,6 +200,7 @@ class AccountService:
                 "consent_version": resident.consent_version,
                 "blocked_bot_at": when(resident.blocked_at),
                 "consultation_invitations": resident.consult_opt_in,
+                "consultation_invitations_asked_at": when(resident.consult_asked_at),
                 "home_subdistrict": resident.home_subdistrict,
             },
             "draft": None
@@ -146,6 +212,10 @@ class AccountService:
                 "voice_file_ids": list(draft.voice_file_ids),
                 "location": [draft.latitude, draft.longitude] if draft.has_location else None,
                 "created_at": when(draft.created_at),
+                "consultation_id": draft.consultation_id,
+                "consultation_title": held.consultations.get(draft.consultation_id)
+                if draft.consultation_id is not None
+                else None,
             },
             "opinions": [
                 {
@@ -164,7 +234,39 @@ class AccountService:
                     "revisions": [
                         {"text": r.text, "created_at": when(r.created_at)} for r in op.revisions
                     ],
+                    "progress": op.progress,
+                    "first_response_at": when(op.first_response_at),
+                    "resolved_at": when(op.resolved_at),
+                    "rating": op.rating,
+                    "rated_at": when(op.rated_at),
+                    "reopen_count": op.reopen_count,
+                    "consultation_id": op.consultation_id,
+                    "consultation_title": held.consultations.get(op.consultation_id)
+                    if op.consultation_id is not None
+                    else None,
+                    "follow_up": [
+                        _follow_up_line(a, when(a.at)) for a in held.history.get(op.id, ())
+                    ],
                 }
                 for op in held.opinions
+            ],
+            "supported_opinions": [
+                {
+                    "reference": reference_number(self.reference_prefix, sup.opinion_id),
+                    "since": when(sup.since),
+                    "subdistrict_code": sup.subdistrict,
+                    "category": sup.category,
+                    "progress": sup.progress,
+                }
+                for sup in held.supported
+            ],
+            "consultation_invitations": [
+                {
+                    "consultation_id": inv.consultation_id,
+                    "title": inv.title,
+                    "since": when(inv.since),
+                    "outcome_told_at": when(inv.outcome_told_at),
+                }
+                for inv in held.invitations
             ],
         }

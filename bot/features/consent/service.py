@@ -37,3 +37,14 @@ class ConsentService:
 
     async def set_language(self, resident: ResidentRecord, lang: str) -> None:
         await self.residents.set_lang(resident.id, lang)
+
+    # --- invitations to consultations: asked once, changed any time --------------------
+
+    async def ask_about_invitations(self, resident_id: int) -> bool:
+        """Whether to ask now (after the first receipt): True once per resident, the
+        asking recorded."""
+        return await self.residents.mark_consult_asked(resident_id, self.clock.now())
+
+    async def set_invitations(self, resident: ResidentRecord, wanted: bool) -> None:
+        """The resident's answer, from the first receipt or /invitations."""
+        await self.residents.set_consult_opt_in(resident.id, wanted, self.clock.now())

@@ -28,7 +28,6 @@ from bot.features.staff.service import parse_subdistricts
 from bot.telegram.context import BotContext
 from bot.telegram.texts import Html, Lang
 from storage.records import ConsultationRecord
-from storage.repositories import ConsultationRepository
 from storage.statuses import ConsultationStatus, Role
 
 _CANCEL_WORDS = frozenset({"/cancel", "取消", "cancel", "算了"})
@@ -210,9 +209,7 @@ async def outcome_command(update: Update, ctx: BotContext) -> None:
     args = list(ctx.args or [])
     n = _id_arg(ctx)
     if not args:
-        closed = [
-            c for c in await ctx.work.repo(ConsultationRepository).closed() if c.outcome is None
-        ]
+        closed = await _service(ctx).awaiting_outcome()
         if not closed:
             await ctx.say(staffer.chat_id, t(lang, "outcome_none_waiting"), "outcome_none")
             return
@@ -296,7 +293,7 @@ async def list_command(update: Update, ctx: BotContext) -> None:
     staffer = await staff_only(update, ctx, Role.ADMIN)
     if staffer is None:
         return
-    rows = await ctx.work.repo(ConsultationRepository).listing()
+    rows = await _service(ctx).listing()
     text = listing(rows, staffer.lang, ctx.work.district, ctx.work.settings.tz)
     await ctx.say(staffer.chat_id, text, "consultations_listed")
 
@@ -312,13 +309,12 @@ async def invitation_pressed(update: Update, ctx: BotContext) -> None:
         return
     query, chat_id, pressed = press
     resident = await ctx.resident(update)
-    n = pressed.id("c")
-    repo = ctx.work.repo(ConsultationRepository)
-    if resident is None or not await repo.invitation(n, resident.id):
+    service = _service(ctx)
+    c = await service.invitation_for(pressed.id("c"), resident.id) if resident else None
+    if resident is None or c is None:
         await ctx.stale_press(update)
         return
     lang: Lang = ctx.lang(update, resident)
-    c = await repo.get(n)
     message = query.message if isinstance(query.message, Message) else None
     if message is not None:
         await ctx.out.edit_markup(chat_id, message.message_id)
@@ -326,8 +322,7 @@ async def invitation_pressed(update: Update, ctx: BotContext) -> None:
         await ctx.out.answer(chat_id, query.id, t(lang, "not_interested"))
         ctx.done("invitation_declined")
         return
-    now = ctx.work.now()
-    if c is None or c.status != ConsultationStatus.OPEN or (c.deadline and c.deadline <= now):
+    if not service.is_open(c):
         await ctx.out.answer(chat_id, query.id)
         await ctx.say(chat_id, t(lang, "invitation_over"), "invitation_over")
         return

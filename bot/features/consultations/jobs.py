@@ -6,10 +6,12 @@
    transaction, clustered and drawn (text and chart) in a thread outside any, then queued
    in another behind a conditional mark (`summary_queued_at`): two processes, or a crash
    between the steps, still send it once;
-3. invitations: a batch of residents at a time, each batch one transaction that inserts
+3. invitations: for every open consultation, at every tick, a batch of residents not yet
+   invited at a time, each batch one transaction that checks it is still open, inserts
    their invitation rows (ON CONFLICT DO NOTHING … RETURNING: only the rows this
    transaction inserted are sent) and queues the messages as bulk, so the sender puts
-   residents' replies first and keeps Telegram's pace; `invited_at` once nobody is left;
+   residents' replies first and keeps Telegram's pace; `invited_at` (information only)
+   when the first round is done;
 4. outcome notes: the same, a batch of contributors at a time (`outcome_queued_at`).
 """
 
@@ -29,7 +31,7 @@ from bot.features.consultations.views import (
 )
 from bot.telegram.texts import Lang, as_lang
 from bot.telegram.work import UnitsOfWork
-from storage.repositories import ConsultationRepository, StaffRepository
+from storage.repositories import ConsultationRepository, InvitationRepository, StaffRepository
 from storage.statuses import Priority, Role
 
 log = logging.getLogger(__name__)
@@ -107,29 +109,41 @@ async def send_summaries(units: UnitsOfWork) -> int:
 
 
 async def send_invitations(units: UnitsOfWork) -> int:
-    """Invitations for every open consultation not yet fully invited; how many queued."""
+    """Invitations for every open consultation to the residents not yet invited; how many
+    queued. Every tick looks again, so a resident who opts in (or moves into one of its
+    sub-districts) while it is open is invited at the next one; a consultation closed
+    meanwhile stops at the next batch."""
     async with units() as work:
-        waiting = await work.repo(ConsultationRepository).to_invite()
+        waiting = await work.repo(ConsultationRepository).open_now(work.now())
     queued = 0
     for c in waiting:
         for _ in range(MAX_BATCHES):
             async with units() as work:
-                repo = work.repo(ConsultationRepository)
-                batch = await repo.invite_batch(c, work.now(), BATCH)
+                batch = await work.repo(InvitationRepository).invite_batch(c, work.now(), BATCH)
+                if batch is None:
+                    break  # closed (or its deadline came): no more invitations
                 async with work.out.batched():
-                    for person in batch:
+                    for person in batch.invited:
                         lang = as_lang(person.lang)
                         text, keyboard = invitation(c, lang, work.district, work.settings.tz)
                         await work.out.text(person.chat_id, text, keyboard, priority=Priority.BULK)
-                finished = not batch and not await repo.left_to_invite(c)
-                if finished:
-                    await repo.mark_invited(c.id, work.now())
-            queued += len(batch)
-            if finished:
-                log.info("consultation %s: every invitation queued", c.id)
+            queued += len(batch.invited)
+            if not batch.more:
+                if c.invited_at is None:
+                    await _first_round_done(units, c.id)
                 break
             await asyncio.sleep(BREATHER)
     return queued
+
+
+async def _first_round_done(units: UnitsOfWork, consultation_id: int) -> None:
+    """`invited_at`, in a transaction of its own: a batch holds the consultation's row FOR
+    SHARE, and updating it there would deadlock with a second process's batch waiting on
+    this one's invitation rows."""
+    async with units() as work:
+        done = await work.repo(ConsultationRepository).mark_invited(consultation_id, work.now())
+    if done:
+        log.info("consultation %s: every invitation queued", consultation_id)
 
 
 async def send_outcomes(units: UnitsOfWork) -> int:
@@ -140,7 +154,7 @@ async def send_outcomes(units: UnitsOfWork) -> int:
     for c in waiting:
         for _ in range(MAX_BATCHES):
             async with units() as work:
-                repo = work.repo(ConsultationRepository)
+                repo = work.repo(InvitationRepository)
                 batch = await repo.outcome_batch(c.id, work.now(), BATCH)
                 async with work.out.batched():
                     for person in batch:
@@ -148,7 +162,7 @@ async def send_outcomes(units: UnitsOfWork) -> int:
                         await work.out.text(person.chat_id, note, priority=Priority.BULK)
                 finished = not batch and not await repo.left_to_tell(c.id)
                 if finished:
-                    await repo.mark_outcome_told(c.id, work.now())
+                    await work.repo(ConsultationRepository).mark_outcome_told(c.id, work.now())
             queued += len(batch)
             if finished:
                 log.info("consultation %s: every outcome note queued", c.id)

@@ -20,7 +20,7 @@ from bot.domain.text import clean_text
 from bot.telegram.audit import Audit
 from bot.telegram.work import Work
 from storage.records import Addressee, ConsultationRecord, StaffRecord
-from storage.repositories import ConsultationRepository, StaffRepository
+from storage.repositories import ConsultationRepository, InvitationRepository, StaffRepository
 from storage.statuses import ConsultationStatus
 
 #: The questions of /consult, in order.
@@ -66,6 +66,7 @@ class Gathered:
 @dataclass
 class ConsultationService:
     repo: ConsultationRepository
+    invitations: InvitationRepository
     staff: StaffRepository
     audit: Audit
     _: KW_ONLY
@@ -77,6 +78,7 @@ class ConsultationService:
     def from_work(cls, work: Work) -> Self:
         return cls(
             work.repo(ConsultationRepository),
+            work.repo(InvitationRepository),
             work.repo(StaffRepository),
             work.service(Audit),
             district=work.district,
@@ -192,6 +194,29 @@ class ConsultationService:
 
     async def get(self, consultation_id: int) -> ConsultationRecord | None:
         return await self.repo.get(consultation_id)
+
+    async def listing(self) -> list[tuple[ConsultationRecord, int, int]]:
+        """/consultations: open and closed ones, newest first, with contributions and
+        residents."""
+        return await self.repo.listing()
+
+    async def awaiting_outcome(self) -> list[ConsultationRecord]:
+        """Closed consultations whose outcome is not recorded yet, newest first."""
+        return [c for c in await self.repo.closed() if c.outcome is None]
+
+    async def invitation_for(
+        self, consultation_id: int, resident_id: int
+    ) -> ConsultationRecord | None:
+        """The consultation a resident's invitation button is about: only if they were
+        invited to it."""
+        if not await self.invitations.invited(consultation_id, resident_id):
+            return None
+        return await self.repo.get(consultation_id)
+
+    def is_open(self, c: ConsultationRecord) -> bool:
+        """Open, and its deadline not yet passed (a tick may not have closed it yet)."""
+        now = self.clock.now()
+        return c.status == ConsultationStatus.OPEN and c.deadline is not None and c.deadline > now
 
     async def close(self, consultation_id: int, by: int | None) -> bool:
         """Open → closed, once: by an admin's command, or (by None) at its deadline. The

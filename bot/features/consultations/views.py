@@ -163,7 +163,7 @@ def summary_chart(
     c: ConsultationRecord, summary: Summary, lang: Lang, district: District
 ) -> tuple[bytes, str]:
     """The chart (PNG) and its caption: contributions by sub-district and by topic."""
-    title = t(lang, "chart_title", title=shorten(c.title or "", 40))
+    title = t.plain(lang, "chart_title", title=shorten(c.title or "", 40))
     png = counts_chart_png(
         title,
         [(subdistrict_name(district, code, lang), n) for code, n in summary.by_subdistrict],

@@ -105,7 +105,9 @@ async def _take(units: UnitsOfWork, plans: Sequence[Plan], at: datetime) -> list
         return []
     try:
         async with units() as work:
-            return await work.service(DigestService).take_batch(plans, at)
+            rates = await work.service(DigestService).rates_for(plans, at)
+        async with units() as work:
+            return await work.service(DigestService).take_batch(plans, at, rates)
     except (IntegrityError, LookupError):
         log.info("digests of %d members: another process took some; one by one", len(plans))
     except Exception:

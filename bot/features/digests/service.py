@@ -14,7 +14,7 @@ A round takes and queues a batch of members per transaction (`take_batch`, `queu
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Self
@@ -213,7 +213,15 @@ class DigestService:
         await self.digests.finish(digest.id, len(items), counts_by_subdistrict(items))
         return await self._taken(member, digest, items, previous)
 
-    async def take_batch(self, plans: Sequence[Plan], now: datetime) -> list[Taken]:
+    async def rates_for(self, plans: Sequence[Plan], now: datetime) -> dict[int, Table]:
+        """The 三率 block of each planned member, read before the take in a transaction of
+        its own (on SQLite every transaction holds the write lock: the take's stays short)."""
+        tables = await self.stats.for_digests([(p.member.subdistricts, now) for p in plans])
+        return {p.member.telegram_id: t for p, t in zip(plans, tables, strict=True)}
+
+    async def take_batch(
+        self, plans: Sequence[Plan], now: datetime, rates: Mapping[int, Table] | None = None
+    ) -> list[Taken]:
         """`take_due` for many members in one transaction, in a fixed number of statements
         (so the write lock is taken once per batch and held briefly), from their plans made
         at `now` (a member whose row changed since is planned again). Members not due are
@@ -264,12 +272,15 @@ class DigestService:
             ],
             AWAITING_SHOWN,
         )
-        # The 三率 block: one read for the whole batch (bot.features.stats).
-        tables = await self.stats.for_digests(
-            [(p.member.subdistricts, started[p.member.telegram_id].period_end) for p in due]
-        )
+        # The 三率 block: read before the take (`rates_for`), or here in one read for the batch.
+        if rates is not None and all(p.member.telegram_id in rates for p in due):
+            tables = [rates[p.member.telegram_id] for p in due]
+        else:
+            tables = await self.stats.for_digests(
+                [(p.member.subdistricts, started[p.member.telegram_id].period_end) for p in due]
+            )
         out = []
-        for plan, (total, oldest), rates in zip(due, awaiting, tables, strict=True):
+        for plan, (total, oldest), block in zip(due, awaiting, tables, strict=True):
             digest = started[plan.member.telegram_id]
             made = self._made(
                 plan.member,
@@ -278,7 +289,7 @@ class DigestService:
                 previous.get(plan.member.telegram_id),
                 (total, tuple(as_items(oldest, masks))),
             )
-            out.append(replace(made, rates=rates))
+            out.append(replace(made, rates=block))
         return out
 
     async def retake(self, digest_id: int) -> Taken | None:

@@ -29,8 +29,13 @@ log = logging.getLogger(__name__)
 OWNER = f"{socket.gethostname()[:20]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"[:40]
 #: Seconds between two edits of one progress message.
 EDIT_EVERY = 3.0
-#: Jobs one tick builds at most (the next tick takes the rest).
-PER_TICK = 3
+#: Jobs one tick builds at most (the next tick takes the rest): the scheduler runs the
+#: features' tickers one after another, so a tick of several builds would hold up
+#: consultations closing and the next digests.
+PER_TICK = 1
+#: Seconds between two refreshes of a job's claim while its files are built in a thread
+#: (a claim not refreshed for STALE_AFTER is taken by another process).
+HEARTBEAT = 30.0
 
 
 async def export_tick(units: UnitsOfWork, now: datetime) -> None:
@@ -52,6 +57,17 @@ async def run(units: UnitsOfWork, job: ExportJobRecord, owner: str = OWNER) -> N
             await work.service(ExportService).end(
                 job, owner, ExportStatus.FAILED, "export_failed", repr(exc)
             )
+
+
+async def _keep_claim(
+    units: UnitsOfWork, job: ExportJobRecord, owner: str, done: int, total: int
+) -> None:
+    """Refresh the claim while the files are built, so a long build is not taken again."""
+    while True:
+        await asyncio.sleep(HEARTBEAT)
+        async with units() as work:
+            if not await work.service(ExportService).progress(job, owner, done, total, show=False):
+                return
 
 
 async def _run(units: UnitsOfWork, job: ExportJobRecord, owner: str) -> None:
@@ -81,9 +97,13 @@ async def _run(units: UnitsOfWork, job: ExportJobRecord, owner: str) -> None:
         after = page[-1].opinion_id
     files = None
     if rows:
-        files = await asyncio.to_thread(
-            build, rows, lang=as_lang(job.lang), tz=tz, district=district, name=stem
-        )
+        keep = asyncio.create_task(_keep_claim(units, job, owner, len(rows), total))
+        try:
+            files = await asyncio.to_thread(
+                build, rows, lang=as_lang(job.lang), tz=tz, district=district, name=stem
+            )
+        finally:
+            keep.cancel()
     async with units() as work:
         made = [f for f in (files.csv, files.xlsx) if f is not None] if files else []
         notes = files.notes if files else ()

@@ -5,7 +5,7 @@ residents rate a resolution and may reopen it within REOPEN_DAYS; one rating rem
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.features.digests.callbacks import FOLLOW_UP
-from bot.features.followup import handlers, jobs
+from bot.features.followup import jobs, members, residents
 from bot.features.followup.callbacks import FOLLOW, RATE, REOPEN
 from bot.features.followup.service import FollowupService
 from bot.features.staff import typed_inputs
@@ -21,14 +21,17 @@ REASONS = GATE - 1
 
 
 def register(features: Features) -> None:
-    typed_inputs["act"] = handlers.typed_for_followup
+    # Residents: the reopen reason and its /cancel, before anything else reads their words.
     features.add(
-        MessageHandler(PRIVATE & NEW & filters.TEXT & ~filters.COMMAND, handlers.reason_typed),
+        MessageHandler(PRIVATE & NEW & filters.TEXT & ~filters.COMMAND, residents.reason_typed),
         REASONS,
     )
-    features.add(CommandHandler("cancel", handlers.cancel_reason, filters=PRIVATE & NEW), REASONS)
-    features.add(CallbackQueryHandler(handlers.open_pressed, pattern=FOLLOW_UP.pattern))
-    features.add(CallbackQueryHandler(handlers.follow_pressed, pattern=FOLLOW.pattern))
-    features.add(CallbackQueryHandler(handlers.rate_pressed, pattern=RATE.pattern))
-    features.add(CallbackQueryHandler(handlers.reopen_pressed, pattern=REOPEN.pattern))
+    features.add(CommandHandler("cancel", residents.cancel_reason, filters=PRIVATE & NEW), REASONS)
+    features.add(CallbackQueryHandler(residents.rate_pressed, pattern=RATE.pattern))
+    features.add(CallbackQueryHandler(residents.reopen_pressed, pattern=REOPEN.pattern))
+    # Members: the digest's (or /op's) button, the picker and cards, the words typed.
+    typed_inputs["act"] = members.typed_for_followup
+    features.add(CallbackQueryHandler(members.open_pressed, pattern=FOLLOW_UP.pattern))
+    features.add(CallbackQueryHandler(members.follow_pressed, pattern=FOLLOW.pattern))
+    # The one rating reminder.
     features.ticker("followup_reminders", jobs.rating_reminders)

@@ -9,13 +9,16 @@ members acting at once are both recorded and the first response keeps the earlie
 
 from __future__ import annotations
 
-from dataclasses import KW_ONLY, dataclass
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, Self
 
 from bot.config import Settings
 from bot.domain import District, reference_number
 from bot.domain.clock import Clock
+from bot.domain.digest import masked
 from bot.features.followup.texts import t
 from bot.features.followup.views import (
     excerpt,
@@ -28,7 +31,13 @@ from bot.telegram.audit import Audit
 from bot.telegram.outbox import Outbox
 from bot.telegram.texts import as_lang
 from bot.telegram.work import Work
-from storage.records import ActionCardRecord, OpinionRecord, ResidentRecord, StaffRecord
+from storage.records import (
+    ActionCardRecord,
+    OpinionBrief,
+    OpinionRecord,
+    ResidentRecord,
+    StaffRecord,
+)
 from storage.repositories import (
     DigestRepository,
     FollowupRepository,
@@ -43,8 +52,9 @@ TEXT_LIMIT = 1000
 DEPARTMENT_LIMIT = 30
 #: A reopen prompt waits this long for its reason, then the resident's words are opinions.
 REASON_WAIT = timedelta(hours=24)
-#: Reminders queued per tick (the rest wait for the next one).
-REMINDERS_PER_TICK = 200
+#: Reminders marked and queued per unit of work: a short write transaction (one UPDATE,
+#: one read of the authors, one outbox insert); the ticker runs units until none are due.
+REMINDERS_PER_UNIT = 25
 
 #: Button words of the four actions, and what they record.
 KINDS: dict[str, ActionKind] = {
@@ -62,10 +72,16 @@ def may_follow(member: StaffRecord, subdistrict: str | None) -> bool:
     return subdistrict is not None and subdistrict in member.subdistricts
 
 
+#: Letters or digits a member's words, a department or a reopening reason need at least.
+MIN_WORDS = 2
+
+
 def check_text(text: str, limit: int = TEXT_LIMIT) -> str | int | None:
-    """The words to send (trimmed); None when empty; their length when too long."""
+    """The words to send (trimmed); None when there are none (empty, or fewer than two
+    letters or digits: "。" or "?" says nothing, and the real words that follow would
+    otherwise become a new opinion); their length when too long."""
     words = text.strip()
-    if not words:
+    if sum(1 for ch in words if unicodedata.category(ch)[0] in "LN") < MIN_WORDS:
         return None
     return len(words) if len(words) > limit else words
 
@@ -133,12 +149,35 @@ class FollowupService:
             return None
         return opinion
 
+    async def visible_of(
+        self, member: StaffRecord, opinion_ids: Sequence[int]
+    ) -> dict[int, OpinionBrief]:
+        """Of `opinion_ids`, those members can see and this member may act on now, read in
+        one query (a digest's picker holds hundreds)."""
+        briefs = await self.repo.briefs(opinion_ids)
+        return {
+            i: b
+            for i, b in briefs.items()
+            if b.status == OpinionStatus.RECEIVED and may_follow(member, b.subdistrict)
+        }
+
     async def new_card(
         self, member: StaffRecord, opinion_ids: list[int], payload: dict[str, object]
     ) -> ActionCardRecord:
         return await self.repo.add_card(
             member.telegram_id, opinion_ids, dict(payload), self.clock.now()
         )
+
+    async def update_card(self, card: ActionCardRecord, **changes: object) -> ActionCardRecord:
+        """The card with `changes` in its payload (the action picked, the department, the
+        words typed), stored."""
+        payload = {**card.payload, **changes}
+        await self.repo.set_payload(card.id, payload)
+        return replace(card, payload=payload)
+
+    async def use_card(self, card: ActionCardRecord) -> bool:
+        """Once: false when the card was used already (a second press, a replay)."""
+        return await self.repo.finish_card(card.id, self.clock.now())
 
     async def act(
         self,
@@ -155,7 +194,7 @@ class FollowupService:
         skipped: list[int] = []
         for opinion_id in opinion_ids:
             opinion = await self.visible_to(member, opinion_id)
-            subdistrict = (
+            recorded = (
                 await self.repo.act(
                     opinion_id,
                     kind,
@@ -167,7 +206,7 @@ class FollowupService:
                 if opinion is not None
                 else None
             )
-            if opinion is None or subdistrict is None:
+            if opinion is None or recorded is None:
                 skipped.append(opinion_id)
                 continue
             pseudonym = await self.residents.pseudonym_of(opinion.resident_id)
@@ -177,7 +216,7 @@ class FollowupService:
                 opinion_id=opinion_id,
                 subject=pseudonym,
                 before={"progress": opinion.progress},
-                after={"progress": kind.value, "department": department},
+                after={"progress": recorded.progress, "department": department},
                 reason=text[:500],
             )
             await self._tell(opinion, kind, text, department)
@@ -206,9 +245,9 @@ class FollowupService:
             return
         # Supporters hear the answer and the resolution; rating and reopening are the
         # author's alone, so their notice has no buttons.
-        for resident_id in await self.opinions.supporters(opinion.id):
-            supporter = await self.residents.by_id(resident_id)
-            if supporter is None or supporter.blocked_at is not None:
+        supporters = await self.residents.by_ids(await self.opinions.supporters(opinion.id))
+        for supporter in supporters.values():
+            if supporter.blocked_at is not None:
                 continue
             lang = as_lang(supporter.lang)
             key = "supporter_resolved" if kind is ActionKind.RESOLVED else "supporter_answered"
@@ -216,7 +255,9 @@ class FollowupService:
                 lang,
                 key,
                 ref=ref,
-                excerpt=excerpt(opinion.text or ""),
+                # The author's words, shown to other residents: masked, as in every
+                # place someone other than the author reads them.
+                excerpt=excerpt(masked(opinion.text)),
                 text=text,
                 who=who_answered(self.district, opinion.subdistrict, lang),
             )
@@ -309,28 +350,31 @@ class FollowupService:
 
     # --- the one reminder ------------------------------------------------------------------
 
-    async def remind(self, now: datetime, limit: int = REMINDERS_PER_TICK) -> int:
+    async def remind(self, now: datetime, limit: int = REMINDERS_PER_UNIT) -> int:
         """Residents asked once to rate, and not answering for RATING_REMINDER_DAYS, are
-        asked once more, and never a third time (a conditional mark per opinion)."""
+        asked once more, and never a third time: up to `limit` opinions marked in one
+        conditional UPDATE (only the rows this call marked are sent), their authors read in
+        one query, the messages queued in one insert. Returns how many were marked (the
+        ticker runs another unit while a full batch comes back)."""
         before = now - timedelta(days=self.settings.rating_reminder_days)
-        sent = 0
-        for opinion_id in await self.repo.rating_reminders_due(before, limit):
-            opinion = await self.opinions.get(opinion_id)
-            if opinion is None or not await self.repo.mark_reminded(opinion_id, now):
-                continue
-            author = await self.residents.by_id(opinion.resident_id)
-            if author is None or author.blocked_at is not None:
-                continue
-            lang = as_lang(author.lang)
-            html = t(
-                lang,
-                "reminder",
-                ref=self.ref(opinion_id),
-                excerpt=excerpt(opinion.text or ""),
-                date=local_date(opinion.resolved_at or now, self.settings.tz),
-            )
-            open_window = within_window(opinion.resolved_at, now, self.settings.reopen_days)
-            keyboard = rating_keyboard(opinion_id, lang, reopen=open_window)
-            await self.out.text(author.telegram_id, html, keyboard, priority=Priority.BULK)
-            sent += 1
-        return sent
+        due = await self.repo.claim_reminders(before, now, limit)
+        if not due:
+            return 0
+        authors = await self.residents.by_ids([d.resident_id for d in due])
+        async with self.out.batched():
+            for d in due:
+                author = authors.get(d.resident_id)
+                if author is None or author.blocked_at is not None:
+                    continue
+                lang = as_lang(author.lang)
+                html = t(
+                    lang,
+                    "reminder",
+                    ref=self.ref(d.opinion_id),
+                    excerpt=excerpt(d.text or ""),
+                    date=local_date(d.resolved_at or now, self.settings.tz),
+                )
+                open_window = within_window(d.resolved_at, now, self.settings.reopen_days)
+                keyboard = rating_keyboard(d.opinion_id, lang, reopen=open_window)
+                await self.out.text(author.telegram_id, html, keyboard, priority=Priority.BULK)
+        return len(due)

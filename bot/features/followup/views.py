@@ -14,7 +14,7 @@ from bot.features.followup.callbacks import FOLLOW, RATE, REOPEN
 from bot.features.followup.texts import t
 from bot.telegram.keyboards import Button, Keyboard
 from bot.telegram.labels import subdistrict_name
-from bot.telegram.texts import Lang
+from bot.telegram.texts import Html, Lang
 from storage.records import ActionRecord
 from storage.statuses import ActionKind
 
@@ -41,11 +41,20 @@ def stars(n: int) -> str:
     return "⭐" * n
 
 
-def who_answered(district: District, subdistrict: str | None, lang: Lang) -> str:
-    """How a resident is told who answered: "委员" and the sub-district, nothing more."""
+def who_answered(district: District, subdistrict: str | None, lang: Lang) -> Html:
+    """How a resident is told who answered: "委员" and the sub-district, nothing more.
+    Already HTML (escaped here), so a catalogue inserts it as it is."""
     if subdistrict is None or district.by_code(subdistrict) is None:
-        return t(lang, "who_member_plain")
-    return t(lang, "who_member", where=subdistrict_name(district, subdistrict, lang))
+        return Html(t(lang, "who_member_plain"))
+    return Html(t(lang, "who_member", where=subdistrict_name(district, subdistrict, lang)))
+
+
+def department_part(lang: Lang, department: object) -> Html:
+    """ " (转交给 …)" after an action's name, or nothing; already HTML (a typed name is
+    escaped here, once)."""
+    if not department:
+        return Html("")
+    return Html(t(lang, "department_part", department=department_name(str(department), lang)))
 
 
 def resident_notice(
@@ -54,7 +63,7 @@ def resident_notice(
     *,
     ref: str,
     text: str,
-    who: str,
+    who: Html,
     department: str | None,
     days: int,
 ) -> str:
@@ -82,19 +91,25 @@ def rating_keyboard(opinion_id: int, lang: Lang, *, reopen: bool = True) -> Keyb
 # --- members -------------------------------------------------------------------------------
 
 
+def page_of(total: int, page: int) -> tuple[int, int]:
+    """The page that exists nearest to `page` (from 0), and how many pages `total`
+    entries fill."""
+    pages = max(1, -(-total // PAGE))
+    return min(max(page, 0), pages - 1), pages
+
+
 def picker(
     card_id: int,
     lang: Lang,
-    entries: Sequence[tuple[str, int, str]],
+    shown: Sequence[tuple[str, int, str]],
     page: int,
+    pages: int,
 ) -> tuple[str, Keyboard]:
-    """A page of the picker. `entries`: ("cl", cluster index, label) for clusters first,
-    then ("it", item index, label) for items, labels already masked."""
-    pages = max(1, -(-len(entries) // PAGE))
-    page = min(max(page, 0), pages - 1)
-    rows: Keyboard = []
-    for what, index, label in entries[page * PAGE : (page + 1) * PAGE]:
-        rows.append([Button(label, FOLLOW.build(card_id, what, index))])
+    """One page of the picker. `shown`: that page's entries, ("cl", cluster index, label)
+    or ("it", item index, label), labels already masked."""
+    rows: Keyboard = [
+        [Button(label, FOLLOW.build(card_id, what, index))] for what, index, label in shown
+    ]
     nav = []
     if page > 0:
         nav.append(Button(t(lang, "btn_prev"), FOLLOW.build(card_id, "pg", page - 1)))
@@ -106,7 +121,7 @@ def picker(
 
 
 def item_label(lang: Lang, prefix: str, opinion_id: int, text: str | None) -> str:
-    return t(
+    return t.plain(
         lang,
         "btn_item",
         ref=reference_number(prefix, opinion_id),
@@ -115,7 +130,7 @@ def item_label(lang: Lang, prefix: str, opinion_id: int, text: str | None) -> st
 
 
 def cluster_label(lang: Lang, count: int, text: str | None) -> str:
-    return t(lang, "btn_cluster", count=count, label=excerpt(masked(text), LABEL) or "…")
+    return t.plain(lang, "btn_cluster", count=count, label=excerpt(masked(text), LABEL) or "…")
 
 
 def actions_keyboard(card_id: int, lang: Lang, *, back: bool) -> Keyboard:

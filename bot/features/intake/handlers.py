@@ -15,7 +15,7 @@ from telegram import CallbackQuery, Message, MessageOriginUser, Update
 
 from bot.domain import reference_number
 from bot.domain.intents import Kind, Topic
-from bot.features.consent import require_consent
+from bot.features.consent import ConsentService, require_consent
 from bot.features.intake import callbacks
 from bot.features.intake.service import (
     NEED_TEXT,
@@ -49,7 +49,6 @@ from bot.telegram.html import MAX_TEXT
 from bot.telegram.keyboards import Keyboard
 from bot.telegram.texts import Html, Lang
 from storage.records import DraftRecord, OpinionRecord, ResidentRecord
-from storage.repositories import ResidentRepository
 
 
 async def show(ctx: BotContext, chat_id: int, ask: Ask, lang: Lang) -> None:
@@ -121,10 +120,12 @@ async def reply_outcome(
             await out.text(chat_id, t(lang, "rate_limited", count=count, when=when, phone=phone))
             ctx.done("rate_limited")
         case Submitted():
-            title = outcome.consultation_title
-            await _receipt(ctx, chat_id, outcome.opinion, outcome.review, lang, title, ask=True)
+            title, closed = outcome.consultation_title, outcome.consultation_closed
+            await _receipt(
+                ctx, chat_id, outcome.opinion, outcome.review, lang, title, ask=True, closed=closed
+            )
             for opinion, review in outcome.also:
-                await _receipt(ctx, chat_id, opinion, review, lang, title)
+                await _receipt(ctx, chat_id, opinion, review, lang, title, closed=closed)
             if outcome.then is not None:
                 await show(ctx, chat_id, outcome.then, lang)
             ctx.done("opinion_created")
@@ -141,6 +142,7 @@ async def reply_outcome(
                     lang,
                     one.consultation_title,
                     ask=i == len(done),
+                    closed=one.consultation_closed,
                 )
             ctx.done("opinions_split")
         case Dropped(reason=reason):
@@ -169,6 +171,7 @@ async def _receipt(
     consultation_title: str | None = None,
     *,
     ask: bool = False,
+    closed: bool = False,
 ) -> None:
     """A receipt; with `ask`, the first receipt a resident gets also asks about
     invitations to consultations."""
@@ -181,6 +184,7 @@ async def _receipt(
         lang,
         deps,
         consultation_title=consultation_title,
+        consultation_closed=closed,
     )
     if review is not None and review.waiting:
         text += "\n\n" + t(lang, "receipt_under_review")
@@ -197,8 +201,7 @@ async def _ask_about_invitations(
     their sub-district? Asked on the receipt itself (no extra message to wait for)."""
     if opinion.resident_id is None:
         return text, None
-    residents = ctx.work.repo(ResidentRepository)
-    if not await residents.mark_consult_asked(opinion.resident_id, ctx.work.now()):
+    if not await ctx.work.service(ConsentService).ask_about_invitations(opinion.resident_id):
         return text, None
     return text + "\n\n" + t(lang, "invitations_question"), opt_in_keyboard(lang)
 
@@ -362,6 +365,7 @@ async def _answer_in_place(
             who.lang,
             deps,
             consultation_title=outcome.consultation_title,
+            consultation_closed=outcome.consultation_closed,
         )
         if outcome.review is not None and outcome.review.waiting:
             text += "\n\n" + t(who.lang, "receipt_under_review")
@@ -477,7 +481,7 @@ async def invitations_pressed(update: Update, ctx: BotContext) -> None:
         return
     lang = ctx.lang(update, resident)
     yes = pressed.word("answer") == "yes"
-    await ctx.work.repo(ResidentRepository).set_consult_opt_in(resident.id, yes, ctx.work.now())
+    await ctx.work.service(ConsentService).set_invitations(resident, yes)
     line = t(lang, "invitations_on" if yes else "invitations_off")
     await ctx.out.answer(chat_id, query.id)
     message = query.message

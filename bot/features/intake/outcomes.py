@@ -100,6 +100,9 @@ class Submitted:
     then: Ask | None = None
     #: The consultation it was attached to: its title (the receipt says so).
     consultation_title: str | None = None
+    #: That consultation closed before the opinion was sent: it went on its own (the
+    #: receipt says so kindly; `consultation_title` names the closed one).
+    consultation_closed: bool = False
 
 
 @dataclass(frozen=True)

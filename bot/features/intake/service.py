@@ -75,16 +75,22 @@ from bot.features.intake.outcomes import (
     clear_topic,
     is_outside,
 )
-from bot.features.moderation.service import ModerationService
+from bot.features.moderation.service import ModerationService, Review
 from bot.telegram.work import Work
-from storage.records import ConsultationRecord, DraftPart, DraftRecord, ResidentRecord
+from storage.records import (
+    ConsultationRecord,
+    DraftPart,
+    DraftRecord,
+    OpinionRecord,
+    ResidentRecord,
+)
 from storage.repositories import (
     ConsultationRepository,
     DraftRepository,
     OpinionRepository,
     ResidentRepository,
 )
-from storage.statuses import DraftStage
+from storage.statuses import ConsultationStatus, DraftStage
 
 #: How far back an open opinion is offered to join.
 SIMILAR_DAYS = timedelta(days=60)
@@ -578,9 +584,12 @@ class IntakeService:
             return await self._next_question(draft, split_checked=True)
         ready = [p for p in parts if p.subdistrict is not None]
         left = [p for p in parts if p.subdistrict is None]
+        closed: str | None = None
+        if ready:
+            draft, closed = await self._still_attached(draft)
         done: list[Submitted] = []
         for part in ready:
-            done.append(await self._submit_part(draft, part))
+            done.append(await self._submit_part(draft, part, closed))
         if not left:
             await self.drafts.delete(draft.id)
             return SplitSubmitted(tuple(done))
@@ -599,7 +608,9 @@ class IntakeService:
         first, *others = done
         return replace(first, also=tuple((s.opinion, s.review) for s in others), then=then)
 
-    async def _submit_part(self, draft: DraftRecord, part: Part) -> Submitted:
+    async def _submit_part(
+        self, draft: DraftRecord, part: Part, closed: str | None = None
+    ) -> Submitted:
         piece = replace(
             draft,
             parts=tuple(DraftPart(p.message_id, part.text) for p in draft.parts[:1]),
@@ -609,7 +620,7 @@ class IntakeService:
         opinion = await self.opinions.create_from_draft(piece, part.category, self.clock.now())
         await self._home(draft.resident_id, opinion.subdistrict)
         review = await self.moderation.review(opinion)
-        return Submitted(opinion, review, consultation_title=await self._title(draft))
+        return self._submitted(opinion, review, await self._title(draft), closed)
 
     async def _offer_or_submit(self, draft: DraftRecord, key: str) -> Outcome:
         """Submit, unless the same matter is open in the sub-district already: then the
@@ -652,13 +663,35 @@ class IntakeService:
         return Supported(similar.opinion_id, similar.residents + 1, similar.text)
 
     async def _submit(self, draft: DraftRecord, key: str) -> Submitted:
+        draft, closed = await self._still_attached(draft)
         opinion = await self.opinions.create_from_draft(draft, key, self.clock.now())
         await self.drafts.delete(draft.id)
         await self._home(draft.resident_id, opinion.subdistrict)
         # Moderation decides: visible to members now (queued for their digests in this same
         # transaction), or held for an admin first.
         review = await self.moderation.review(opinion)
-        return Submitted(opinion, review, consultation_title=await self._title(draft))
+        return self._submitted(opinion, review, await self._title(draft), closed)
+
+    @staticmethod
+    def _submitted(
+        opinion: OpinionRecord, review: Review | None, title: str | None, closed: str | None
+    ) -> Submitted:
+        if closed is not None:
+            return Submitted(opinion, review, consultation_title=closed, consultation_closed=True)
+        return Submitted(opinion, review, consultation_title=title)
+
+    async def _still_attached(self, draft: DraftRecord) -> tuple[DraftRecord, str | None]:
+        """At submission the consultation a draft answers is read again: closed since the
+        resident pressed 参与讨论 (or its deadline passed, not yet closed by a tick), the
+        opinion goes on its own. The draft, and the title of the consultation it left."""
+        if draft.consultation_id is None:
+            return draft, None
+        c = await self.consultations.get(draft.consultation_id)
+        now = self.clock.now()
+        if c is not None and c.status == ConsultationStatus.OPEN and (c.deadline or now) > now:
+            return draft, None
+        draft = await self._save(draft, consultation_id=None)
+        return draft, (c.title if c is not None else None) or ""
 
     async def _home(self, resident_id: int, subdistrict: str | None) -> None:
         """Invitations go to the sub-district of the resident's latest opinion."""

@@ -323,7 +323,7 @@ def render_ask(ask: Ask, lang: Lang, deps: Deps) -> tuple[str, Keyboard | None]:
         title = ask.consultation_title or ""
         body = t(lang, "consult_offer", title=title, subdistrict=_where(ask, lang, district))
         keyboard = [
-            [_action(ask, t(lang, "btn_join", title=short_title(title)), cb.JOIN)],
+            [_action(ask, t.plain(lang, "btn_join", title=short_title(title)), cb.JOIN)],
             [_action(ask, t(lang, "btn_alone"), cb.APART)],
         ]
         return prefix + body, keyboard
@@ -348,6 +348,7 @@ def receipt(
     deps: Deps,
     *,
     consultation_title: str | None = None,
+    consultation_closed: bool = False,
 ) -> str:
     district = deps.district
     settings = deps.settings
@@ -366,7 +367,9 @@ def receipt(
         days=settings.response_days,
         phone=settings.office_phone,
     )
-    if consultation_title:
+    if consultation_closed:
+        text += "\n" + t(lang, "receipt_consultation_closed", title=consultation_title or "")
+    elif consultation_title:
         text += "\n" + t(lang, "receipt_consultation", title=consultation_title)
     return text
 

@@ -209,7 +209,17 @@ async def typed_answer(update: Update, ctx: BotContext) -> None:
     if user is None or message is None or message.text is None:
         return
     member = await ctx.work.service(StaffService).role_of(user.id)
-    if member is None or member.awaiting is None:
+    if member is None:
+        return
+    if member.awaiting is None:
+        if await ctx.resident(update) is None:
+            # Staff who never agreed as residents: their text is not an opinion, and the
+            # residents' consent reminder would only confuse (a second message after an
+            # answer to a resident, say). Tell them where things are instead.
+            await ctx.say(
+                message.chat_id, t(as_lang(member.lang), "staff_text_not_kept"), "staff_text"
+            )
+            raise ApplicationHandlerStop
         return
     staffer = Staffer(message.chat_id, member, as_lang(member.lang))
     other = typed_inputs.get(member.awaiting.partition(":")[0])

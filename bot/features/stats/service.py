@@ -86,6 +86,7 @@ def facts(rows: Sequence[StatsRow]) -> list[Facts]:
             first_response_at=r.first_response_at,
             resolved=r.progress == Progress.RESOLVED,
             rating=r.rating,
+            reopened=r.progress == Progress.REOPENED,
         )
         for r in rows
     ]

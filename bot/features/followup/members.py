@@ -1,26 +1,22 @@
-"""Buttons and typed answers of the follow-up.
+"""The members' side of the follow-up: buttons and typed answers.
 
-Members: the button under a digest (or /op's card) opens a paged picker of its clusters and
-items; an item or cluster gets a card of its own with the four actions; the member types the
+The button under a digest (or /op's card) opens a paged picker of its clusters and items;
+an item or cluster gets a card of its own with the four actions; the member types the
 words the residents receive (`act:<card>` in `Staff.awaiting`); a cluster asks once before
 acting on all its items. Every press re-reads the presser's role, checks the card was made
-for them and that they may act on each item now.
-
-Residents: the stars and the reopen button under "resolved" (the author only); reopening
-waits for the reason, typed.
+for them and that they may act on each item now (the service decides; these handlers only
+route and show).
 """
 
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ApplicationHandlerStop
 
-from bot.domain import reference_number
-from bot.domain.departments import DEPARTMENTS, department_name
+from bot.domain.departments import DEPARTMENTS
 from bot.domain.digest import masked
 from bot.features.digests.callbacks import FOLLOW_UP
 from bot.features.digests.views import item_text, short
-from bot.features.followup.callbacks import FOLLOW, RATE, REOPEN
+from bot.features.followup.callbacks import FOLLOW
 from bot.features.followup.service import (
     DEPARTMENT_LIMIT,
     KINDS,
@@ -30,28 +26,28 @@ from bot.features.followup.service import (
 )
 from bot.features.followup.texts import t
 from bot.features.followup.views import (
+    PAGE,
     actions_keyboard,
     cluster_label,
     confirm_keyboard,
+    department_part,
     departments_keyboard,
     item_label,
+    page_of,
     picker,
     progress_name,
-    stars,
     who_answered,
 )
 from bot.features.staff import MemberSettings, Staffer, staff_only
 from bot.telegram.context import BotContext
 from bot.telegram.keyboards import Keyboard
 from bot.telegram.labels import category_name, subdistrict_name
-from bot.telegram.texts import Lang, as_lang
+from bot.telegram.texts import Lang
 from storage.records import ActionCardRecord
 from storage.statuses import ActionKind
 
-_CANCEL_WORDS = frozenset({"/cancel", "取消", "cancel"})
-
-
-# --- members -------------------------------------------------------------------------------
+#: What stops typing the words (or a department) and drops the card.
+CANCEL_WORDS = frozenset({"/cancel", "取消", "算了", "cancel"})
 
 
 async def _not_yours(ctx: BotContext, staffer: Staffer, query_id: str) -> None:
@@ -63,21 +59,38 @@ async def _picker_view(
     ctx: BotContext, staffer: Staffer, card: ActionCardRecord, page: int
 ) -> tuple[str, Keyboard]:
     """A page of a digest's picker: its clusters first, then its items, masked; only what
-    the member may still act on."""
+    the member may still act on. The card's opinions are read in one query and only the
+    page shown is labelled (a digest may hold hundreds)."""
     service = ctx.work.service(FollowupService)
     lang, prefix = staffer.lang, ctx.work.district.reference_prefix
-    entries: list[tuple[str, int, str]] = []
-    for index, ids in enumerate(card.payload.get("clusters") or []):
-        first = await service.visible_to(staffer.member, int(ids[0])) if ids else None
-        if first is not None:
-            entries.append(("cl", index, cluster_label(lang, len(ids), first.text)))
-    for index, opinion_id in enumerate(card.opinion_ids):
-        opinion = await service.visible_to(staffer.member, opinion_id)
-        if opinion is not None:
-            entries.append(("it", index, item_label(lang, prefix, opinion_id, opinion.text)))
+    clusters = [[int(i) for i in ids] for ids in card.payload.get("clusters") or []]
+    firsts = [ids[0] for ids in clusters if ids]
+    visible = await service.visible_of(staffer.member, [*firsts, *card.opinion_ids])
+    # (what, index in the card, the opinion labelled, how many it stands for)
+    entries: list[tuple[str, int, int, int]] = [
+        ("cl", index, ids[0], len(ids))
+        for index, ids in enumerate(clusters)
+        if ids and ids[0] in visible
+    ]
+    entries += [
+        ("it", index, opinion_id, 1)
+        for index, opinion_id in enumerate(card.opinion_ids)
+        if opinion_id in visible
+    ]
     if not entries:
         return t(lang, "nothing_done"), []
-    return picker(card.id, lang, entries, page)
+    page, pages = page_of(len(entries), page)
+    shown = [
+        (
+            what,
+            index,
+            cluster_label(lang, count, visible[n].text)
+            if what == "cl"
+            else item_label(lang, prefix, n, visible[n].text),
+        )
+        for what, index, n, count in entries[page * PAGE : (page + 1) * PAGE]
+    ]
+    return picker(card.id, lang, shown, page, pages)
 
 
 async def _item_view(
@@ -86,11 +99,12 @@ async def _item_view(
     """An item (or a cluster's items) with the four actions."""
     service = ctx.work.service(FollowupService)
     lang = staffer.lang
-    visible = [o for i in card.opinion_ids if (o := await service.visible_to(staffer.member, i))]
-    if not visible:
+    visible = await service.visible_of(staffer.member, card.opinion_ids)
+    shown = [i for i in card.opinion_ids if i in visible]
+    first = await service.visible_to(staffer.member, shown[0]) if shown else None
+    if first is None:
         return t(lang, "not_visible"), []
     back = "from" in card.payload
-    first = visible[0]
     if len(card.opinion_ids) == 1:
         text = t(
             lang,
@@ -105,9 +119,8 @@ async def _item_view(
         text = t(
             lang,
             "cluster_card",
-            count=len(visible),
-            refs=", ".join(service.ref(o.id) for o in visible[:8])
-            + ("…" if len(visible) > 8 else ""),
+            count=len(shown),
+            refs=", ".join(service.ref(i) for i in shown[:8]) + ("…" if len(shown) > 8 else ""),
             text=short(masked(item_text(first.text, lang)), 200),
         )
     return text, actions_keyboard(card.id, lang, back=back)
@@ -183,33 +196,31 @@ async def follow_pressed(update: Update, ctx: BotContext) -> None:
         else:
             text, keyboard = await _item_view(ctx, staffer, card)
     elif kind == "item" and action == "k" and arg in KINDS:
-        if not await _still_visible(ctx, staffer, card):
+        if not await service.visible_of(member, card.opinion_ids):
             note = t(lang, "not_visible")
         elif KINDS[arg] is ActionKind.FORWARDED:
-            await service.repo.set_payload(card.id, {**card.payload, "action": arg})
+            await service.update_card(card, action=arg)
             text, keyboard = t(lang, "pick_department"), departments_keyboard(card.id, lang)
         else:
-            payload = {**card.payload, "action": arg, "step": "text"}
-            await service.repo.set_payload(card.id, payload)
+            card = await service.update_card(card, action=arg, step="text")
             await work.service(MemberSettings).wait_for(member, f"act:{card.id}")
-            text = await _ask_text(ctx, staffer, card, payload)
+            text = await _ask_text(ctx, staffer, card)
     elif kind == "item" and action == "dp" and card.payload.get("action") == "fw":
         if arg == "t":
-            await service.repo.set_payload(card.id, {**card.payload, "step": "department"})
+            await service.update_card(card, step="department")
             await work.service(MemberSettings).wait_for(member, f"act:{card.id}")
             text = t(lang, "type_department", limit=DEPARTMENT_LIMIT)
         elif arg.isdigit() and int(arg) < len(DEPARTMENTS):
-            payload = {**card.payload, "department": DEPARTMENTS[int(arg)][0], "step": "text"}
-            await service.repo.set_payload(card.id, payload)
+            card = await service.update_card(card, department=DEPARTMENTS[int(arg)][0], step="text")
             await work.service(MemberSettings).wait_for(member, f"act:{card.id}")
-            text = await _ask_text(ctx, staffer, card, payload)
+            text = await _ask_text(ctx, staffer, card)
         else:
             await _not_yours(ctx, staffer, query.id)
             return
     elif kind == "item" and action == "ok" and card.payload.get("step") == "confirm":
         text = await _apply(ctx, staffer, card)
     elif kind == "item" and action == "no":
-        await service.repo.finish_card(card.id, work.now())
+        await service.use_card(card)
         if staffer.member.awaiting == f"act:{card.id}":
             await work.service(MemberSettings).wait_for(member, None)
         text = t(lang, "cancelled")
@@ -225,22 +236,12 @@ async def follow_pressed(update: Update, ctx: BotContext) -> None:
     ctx.done(f"followup_{action}")
 
 
-async def _still_visible(ctx: BotContext, staffer: Staffer, card: ActionCardRecord) -> bool:
-    service = ctx.work.service(FollowupService)
-    for opinion_id in card.opinion_ids:
-        if await service.visible_to(staffer.member, opinion_id) is not None:
-            return True
-    return False
-
-
-async def _ask_text(
-    ctx: BotContext, staffer: Staffer, card: ActionCardRecord, payload: dict[str, object]
-) -> str:
+async def _ask_text(ctx: BotContext, staffer: Staffer, card: ActionCardRecord) -> str:
+    """Ask for the words the residents receive, saying how they will be signed."""
     service = ctx.work.service(FollowupService)
     lang = staffer.lang
-    kind = KINDS[str(payload["action"])]
+    kind = KINDS[str(card.payload["action"])]
     first = await service.visible_to(staffer.member, card.opinion_ids[0])
-    department = payload.get("department")
     refs = ", ".join(service.ref(i) for i in card.opinion_ids[:4])
     if len(card.opinion_ids) > 4:
         refs += "…"
@@ -249,24 +250,17 @@ async def _ask_text(
         "type_text",
         action=t(lang, f"action_{kind.value}"),
         refs=refs,
-        department=_department_part(lang, department),
+        department=department_part(lang, card.payload.get("department")),
         who=who_answered(ctx.work.district, first.subdistrict if first else None, lang),
     )
-
-
-def _department_part(lang: Lang, department: object) -> str:
-    if not department:
-        return ""
-    return t(lang, "department_part", department=department_name(str(department), lang))
 
 
 async def _apply(ctx: BotContext, staffer: Staffer, card: ActionCardRecord) -> str:
     """Act on the card's items, once (the card is used up first: a second press, or the
     same words sent twice, change nothing)."""
-    work = ctx.work
-    service = work.service(FollowupService)
+    service = ctx.work.service(FollowupService)
     lang = staffer.lang
-    if not await service.repo.finish_card(card.id, work.now()):
+    if not await service.use_card(card):
         return t(lang, "card_used")
     kind = KINDS[str(card.payload["action"])]
     department = card.payload.get("department")
@@ -288,9 +282,8 @@ async def _apply(ctx: BotContext, staffer: Staffer, card: ActionCardRecord) -> s
 
 async def typed_for_followup(ctx: BotContext, staffer: Staffer, awaited: str, text: str) -> None:
     """A department's name, or the words for the residents, typed after a button."""
-    work = ctx.work
-    service = work.service(FollowupService)
-    settings = work.service(MemberSettings)
+    service = ctx.work.service(FollowupService)
+    settings = ctx.work.service(MemberSettings)
     lang, member = staffer.lang, staffer.member
     raw_id = awaited.partition(":")[2]
     card = await service.card_of(member, int(raw_id)) if raw_id.isdigit() else None
@@ -298,9 +291,9 @@ async def typed_for_followup(ctx: BotContext, staffer: Staffer, awaited: str, te
         await settings.wait_for(member, None)
         await ctx.say(staffer.chat_id, t(lang, "card_used"), "followup_card_used")
         return
-    if text.strip().casefold() in _CANCEL_WORDS:
+    if text.strip().casefold() in CANCEL_WORDS:
         await settings.wait_for(member, None)
-        await service.repo.finish_card(card.id, work.now())
+        await service.use_card(card)
         await ctx.say(staffer.chat_id, t(lang, "cancelled"), "followup_cancelled")
         return
     if card.payload.get("step") == "department":
@@ -309,9 +302,8 @@ async def typed_for_followup(ctx: BotContext, staffer: Staffer, awaited: str, te
             bad = t(lang, "department_bad", limit=DEPARTMENT_LIMIT)
             await ctx.say(staffer.chat_id, bad, "followup_department_bad")
             return
-        payload = {**card.payload, "department": name, "step": "text"}
-        await service.repo.set_payload(card.id, payload)
-        prompt = await _ask_text(ctx, staffer, card, payload)
+        card = await service.update_card(card, department=name, step="text")
+        prompt = await _ask_text(ctx, staffer, card)
         await ctx.say(staffer.chat_id, prompt, "followup_department_typed")
         return
     words = check_text(text, TEXT_LIMIT)
@@ -323,20 +315,15 @@ async def typed_for_followup(ctx: BotContext, staffer: Staffer, awaited: str, te
         await ctx.say(staffer.chat_id, too_long, "followup_text_too_long")
         return
     await settings.wait_for(member, None)
-    payload = {**card.payload, "text": words, "step": "confirm"}
-    await service.repo.set_payload(card.id, payload)
-    card = ActionCardRecord(
-        card.id, card.member_id, card.opinion_ids, payload, card.created_at, card.done_at
-    )
+    card = await service.update_card(card, text=words, step="confirm")
     if len(card.opinion_ids) > 1:
-        kind = KINDS[str(payload["action"])]
-        department = payload.get("department")
+        kind = KINDS[str(card.payload["action"])]
         question = t(
             lang,
             "confirm_cluster",
             count=len(card.opinion_ids),
             action=t(lang, f"action_{kind.value}"),
-            department=_department_part(lang, department),
+            department=department_part(lang, card.payload.get("department")),
             text=words,
         )
         await ctx.say(
@@ -344,122 +331,3 @@ async def typed_for_followup(ctx: BotContext, staffer: Staffer, awaited: str, te
         )
         return
     await ctx.say(staffer.chat_id, await _apply(ctx, staffer, card), "followup_done")
-
-
-# --- residents -----------------------------------------------------------------------------
-
-
-async def rate_pressed(update: Update, ctx: BotContext) -> None:
-    """A star under "resolved" (or under the reminder): the author's rating, the latest
-    counting."""
-    pressed = await ctx.press(update, RATE)
-    if pressed is None:
-        return
-    query, chat_id, fields = pressed
-    resident = await ctx.resident(update)
-    if resident is None:
-        await ctx.stale_press(update)
-        return
-    lang = as_lang(resident.lang)
-    n = int(fields.word("stars"))
-    outcome, ref = await ctx.work.service(FollowupService).rate(resident, fields.id("op"), n)
-    if outcome == "not_yours":
-        await ctx.out.answer(chat_id, query.id, t(lang, "not_your_opinion"), alert=True)
-        ctx.done("followup_refused")
-        return
-    if outcome == "not_resolved":
-        await ctx.out.answer(chat_id, query.id)
-        await ctx.say(chat_id, t(lang, "rate_not_now", ref=ref), "followup_rate_not_now")
-        return
-    key = "rated_again" if outcome == "changed" else "rated"
-    await ctx.out.answer(chat_id, query.id, stars(n))
-    await ctx.say(chat_id, t(lang, key, ref=ref, stars=stars(n)), f"followup_{outcome}")
-
-
-async def reopen_pressed(update: Update, ctx: BotContext) -> None:
-    """重新打开: within REOPEN_DAYS, ask for the reason; after, a friendly refusal with the
-    office's phone."""
-    pressed = await ctx.press(update, REOPEN)
-    if pressed is None:
-        return
-    query, chat_id, fields = pressed
-    resident = await ctx.resident(update)
-    if resident is None:
-        await ctx.stale_press(update)
-        return
-    lang = as_lang(resident.lang)
-    work = ctx.work
-    outcome, ref = await work.service(FollowupService).ask_reopen(resident, fields.id("op"))
-    if outcome == "not_yours":
-        await ctx.out.answer(chat_id, query.id, t(lang, "not_your_opinion"), alert=True)
-        ctx.done("followup_refused")
-        return
-    await ctx.out.answer(chat_id, query.id)
-    if outcome == "asked":
-        text = t(lang, "reopen_ask", ref=ref)
-    elif outcome == "window_over":
-        text = t(
-            lang,
-            "reopen_window_over",
-            ref=ref,
-            days=work.settings.reopen_days,
-            phone=work.settings.office_phone,
-        )
-    else:
-        text = t(lang, "reopen_not_resolved", ref=ref)
-    await ctx.say(chat_id, text, f"followup_reopen_{outcome}")
-
-
-async def reason_typed(update: Update, ctx: BotContext) -> None:
-    """The resident's words after 重新打开 are the reason (not a new opinion). Anyone else's
-    words go on untouched."""
-    message = update.effective_message
-    resident = await ctx.resident(update)
-    if message is None or message.text is None or resident is None or resident.ban == "hard":
-        return
-    service = ctx.work.service(FollowupService)
-    card = await service.waiting_reason(resident)
-    if card is None:
-        return
-    lang = as_lang(resident.lang)
-    chat_id = message.chat_id
-    reason = check_text(message.text, TEXT_LIMIT)
-    if reason is None:
-        await ctx.say(chat_id, t(lang, "reason_empty"), "followup_reason_empty")
-    elif isinstance(reason, int):
-        too_long = t(lang, "reason_too_long", length=reason, limit=TEXT_LIMIT)
-        await ctx.say(chat_id, too_long, "followup_reason_too_long")
-    else:
-        outcome, ref = await service.reopen(resident, card, reason)
-        settings = ctx.work.settings
-        if outcome == "reopened":
-            text = t(lang, "reopened", ref=ref)
-        elif outcome == "window_over":
-            text = t(
-                lang,
-                "reopen_window_over",
-                ref=ref,
-                days=settings.reopen_days,
-                phone=settings.office_phone,
-            )
-        else:
-            text = t(lang, "reopen_not_resolved", ref=ref)
-        await ctx.say(chat_id, text, f"followup_{outcome}")
-    raise ApplicationHandlerStop
-
-
-async def cancel_reason(update: Update, ctx: BotContext) -> None:
-    """/cancel while a reopen waits for its reason: it stays closed. Otherwise /cancel goes
-    on to the other features."""
-    resident = await ctx.resident(update)
-    chat_id = ctx.chat_id(update)
-    if resident is None or chat_id is None or resident.ban == "hard":
-        return
-    service = ctx.work.service(FollowupService)
-    card = await service.waiting_reason(resident)
-    if card is None:
-        return
-    await service.cancel_reopen(resident)
-    ref = reference_number(ctx.work.district.reference_prefix, card.opinion_ids[0])
-    await ctx.say(chat_id, t(as_lang(resident.lang), "reopen_cancelled", ref=ref), "reopen_cancel")
-    raise ApplicationHandlerStop
