@@ -239,6 +239,18 @@ class ConsultationRepository:
         )
         return [Contribution(int(i), r, s, str(c), t) for i, r, s, c, t in rows]
 
+    async def waiting_review(self, consultation_id: int) -> int:
+        """Attached opinions an admin has still to review (held or pending)."""
+        count = await self.session.scalar(
+            select(func.count())
+            .select_from(Opinion)
+            .where(
+                Opinion.consultation_id == consultation_id,
+                Opinion.status.in_([OpinionStatus.HELD, OpinionStatus.PENDING]),
+            )
+        )
+        return int(count or 0)
+
     async def summary_readers(self, subdistricts: Sequence[str]) -> list[Addressee]:
         """Members following any of `subdistricts` (or everything) and every admin,
         reachable ones only."""

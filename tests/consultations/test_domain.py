@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.domain import load_district
 from bot.domain.consultation import Piece, deadline_after, parse_deadline, summarise
+from bot.features.consultations.views import summary_text
+from storage.records import ConsultationRecord
 
 TZ = ZoneInfo("Asia/Shanghai")
 #: 2026-12-01 12:00 in Shanghai.
@@ -75,3 +77,40 @@ def test_summary_masks_numbers_a_label_cut_would_split() -> None:
     assert len(shown) == 4
     for text in shown:
         assert not _leaks(text, "13812345678"), text
+
+
+def _closed(subdistricts: tuple[str, ...]) -> ConsultationRecord:
+    return ConsultationRecord(
+        id=7,
+        status="closed",
+        title="十八梯电动车怎么停",
+        description="",
+        subdistricts=subdistricts,
+        deadline=NOW,
+        step=None,
+        created_by=1,
+        created_at=NOW,
+        opened_at=NOW,
+        closed_at=NOW,
+    )
+
+
+def test_single_opinions_are_not_called_similar_and_waiting_ones_are_mentioned() -> None:
+    """Two different opinions make no "similar" group; an answer held for review (its
+    author left a phone number) is said to be missing rather than read as silence."""
+    jfb = SD["解放碑"]
+    pieces = [
+        Piece(1, 10, jfb, "parking_traffic", "十八梯入口电动车乱停，挡住了台阶"),
+        Piece(2, 11, jfb, "sanitation", "较场口公厕晚上太早关门"),
+    ]
+    c = _closed((jfb,))
+    s = summarise(pieces, (jfb,), DISTRICT)
+    text = summary_text(c, s, "zh", DISTRICT, TZ, admin=False, waiting=1)
+    assert "每条意见各不相同" in text and "（1 条，1 位居民）" not in text
+    assert "另有 1 条意见还在审核中" in text and "/queue" not in text
+    empty = summary_text(
+        c, summarise([], (jfb,), DISTRICT), "zh", DISTRICT, TZ, admin=True, waiting=1
+    )
+    assert "没有收到意见" not in empty and "/queue" in empty
+    english = summary_text(c, s, "en", DISTRICT, TZ, admin=False, waiting=1)
+    assert "every opinion raised something different" in english and "under review" in english

@@ -73,7 +73,9 @@ def _draw(gathered: Gathered, district: District, tz: tzinfo) -> Drawn:
     charts = {lang: summary_chart(c, summary, lang, district) for lang in langs}
     for lang in langs:
         for admin in (False, True):
-            text = summary_text(c, summary, lang, district, tz, admin=admin)
+            text = summary_text(
+                c, summary, lang, district, tz, admin=admin, waiting=gathered.waiting
+            )
             drawn[(lang, admin)] = (text, *charts[lang])
     return drawn
 

@@ -57,6 +57,8 @@ class Gathered:
     consultation: ConsultationRecord
     pieces: tuple[Piece, ...]
     readers: tuple[Addressee, ...]
+    #: Attached opinions still waiting for review (held, pending): not in the summary yet.
+    waiting: int = 0
 
     def summary(self, district: District) -> Summary:
         """Clustering is CPU work: done outside the transaction that read the pieces."""
@@ -264,4 +266,5 @@ class ConsultationService:
             for x in await self.repo.contributions(c.id)
         ]
         readers = await self.repo.summary_readers(c.subdistricts)
-        return Gathered(c, tuple(pieces), tuple(readers))
+        waiting = await self.repo.waiting_review(c.id)
+        return Gathered(c, tuple(pieces), tuple(readers), waiting)

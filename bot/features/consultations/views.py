@@ -118,8 +118,11 @@ def summary_text(
     tz: tzinfo,
     *,
     admin: bool,
+    waiting: int = 0,
 ) -> str:
-    """Counts, clusters and highlights; every text from residents masked already."""
+    """Counts, clusters (of two or more opinions: one alone is not "similar") and
+    highlights; every text from residents masked already. Opinions still waiting for
+    review are said to be missing, so an empty-looking summary is not taken as silence."""
     lines = [
         t(
             lang,
@@ -132,7 +135,7 @@ def summary_text(
             residents=summary.residents,
         )
     ]
-    if not summary.contributions:
+    if not summary.contributions and not waiting:
         lines.append(t(lang, "summary_empty"))
     else:
         subs = " · ".join(
@@ -149,11 +152,18 @@ def summary_text(
                 count=len(g.opinion_ids),
                 residents=g.residents,
             )
-            for i, g in enumerate(summary.groups[:GROUPS_SHOWN], 1)
+            for i, g in enumerate(
+                [g for g in summary.groups if len(g.opinion_ids) > 1][:GROUPS_SHOWN], 1
+            )
         ]
-        lines.append(t(lang, "summary_groups", groups=Html("\n".join(groups))))
+        if groups:
+            lines.append(t(lang, "summary_groups", groups=Html("\n".join(groups))))
+        else:
+            lines.append(t(lang, "summary_no_groups"))
         quotes = [t(lang, "summary_quote", text=h) for h in summary.highlights]
         lines.append(t(lang, "summary_highlights", quotes=Html("\n".join(quotes))))
+    if waiting:
+        lines.append(t(lang, "summary_waiting_admin" if admin else "summary_waiting", n=waiting))
     if admin:
         lines.append(t(lang, "summary_outcome_hint", id=c.id))
     return "\n\n".join(lines)
