@@ -154,7 +154,7 @@ _KEYWORD_TABLE: dict[str, tuple[tuple[float, str], ...]] = {
         (3, "长椅 座椅 候车亭 雨棚 栏杆 护栏 扶手 地砖 雨水篦子"),
         (3, "drain drainage bench bus_shelter handrail railing lamp_post paving"),
         (2.5, "排水 堵塞 盖板 台阶 大坑 无障碍 路牌 指示牌 公共设施 坐凳 步道 人行天桥 砖头 翘起"),
-        (2.5, "flooding flooded steps footbridge"),
+        (2.5, "flooding flooded steps stairs staircase stairway footbridge"),
         # Places: where a thing is, not what is wrong ("地下通道里有人乞讨" is order).
         (2, "人行道 天桥 地下通道 破损 松动"),
         (2, "pavement sidewalk footpath underpass"),

@@ -231,3 +231,8 @@ def test_heldout_second_topics_are_ones_people_would_accept() -> None:
     wrong = [(text, second) for text, also, second in offered if second and second not in also]
     assert sum(1 for *_, second in offered if second) >= 5
     assert len(wrong) <= 1, wrong
+
+
+def test_broken_stairs_in_english_are_a_municipal_facility() -> None:
+    text = "The stairs at Shibati (十八梯) near 较场口 are broken and an old lady fell last week"
+    assert suggest_category(text).key == "municipal_facilities"
