@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from bot.domain.clustering import cluster_texts
 from bot.domain.district import District
 from bot.domain.text import mask_personal_data
+from bot.domain.text import shorten as one_line
 
 #: The deadline buttons, in days.
 DEADLINE_DAYS = (3, 7, 14, 30)
@@ -102,8 +103,7 @@ def _residents(pieces: Sequence[Piece]) -> int:
 
 
 def shorten(text: str, limit: int = HIGHLIGHT_CHARS) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return one_line(text, limit)
 
 
 def summarise(

@@ -100,6 +100,13 @@ def check_opinion_text(text: str, *, max_chars: int = 2000, min_chars: int = 2) 
     return TextCheck(reason, cleaned, length, max_chars, min_chars)
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line (runs of white space made one space), cut to `limit` characters
+    with "…" where it was cut: for previews, labels and excerpts."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 # --- matching form -------------------------------------------------------------------------
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.domain import District, reference_number
 from bot.domain.digest import UNPLACED, DigestContent, DigestItem, masked
 from bot.domain.stats import Table
+from bot.domain.text import shorten
 from bot.features.digests.texts import t
 from bot.features.stats import digest_block
 from bot.reports.chart import counts_chart_png
@@ -29,8 +30,7 @@ AWAITING_WINDOW = timedelta(days=60)
 
 
 def short(text: str, limit: int = SHORT_TEXT) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def item_text(text: str | None, lang: Lang) -> str:

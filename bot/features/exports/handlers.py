@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.domain.stats import PeriodError, parse_period
 from bot.features.exports.service import ExportService, asked_for
 from bot.features.exports.texts import t
 from bot.features.staff import staff_only
-from bot.features.stats import ScopeRefused, period_refusal, scope_for, scope_refusal
+from bot.features.stats.handlers import asked_and_scope
 from bot.telegram.context import BotContext
 
 
@@ -20,18 +19,10 @@ async def export(update: Update, ctx: BotContext) -> None:
         return
     chat_id, member, lang = staffer
     work = ctx.work
-    tz = work.settings.tz
-    try:
-        asked = parse_period(list(ctx.args or []), work.now().astimezone(tz).date(), tz)
-        scope = scope_for(member, asked.words, work.district)
-    except PeriodError as err:
-        await ctx.say(chat_id, period_refusal(err, lang, "export"), "export_bad_period")
+    found = await asked_and_scope(ctx, staffer, "export")
+    if found is None:
         return
-    except ScopeRefused as err:
-        await ctx.say(
-            chat_id, scope_refusal(err, member, work.district, lang), f"export_{err.reason}"
-        )
-        return
+    asked, scope = found
     job = await work.service(ExportService).request(
         member, chat_id, asked_for(asked.period, scope, member), lang
     )

@@ -10,6 +10,7 @@ from datetime import datetime, tzinfo
 from bot.domain import District, reference_number
 from bot.domain.departments import DEPARTMENTS, department_name
 from bot.domain.digest import masked
+from bot.domain.text import shorten
 from bot.features.followup.callbacks import FOLLOW, RATE, REOPEN
 from bot.features.followup.texts import t
 from bot.telegram.keyboards import Button, Keyboard
@@ -29,8 +30,7 @@ HISTORY_LINES = 5
 
 
 def excerpt(text: str, limit: int = 40) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def local_date(moment: datetime, tz: tzinfo) -> str:

@@ -7,7 +7,7 @@ from bot.deps import Deps
 from bot.domain import CATEGORIES, District, category_label, reference_number
 from bot.domain.intents import Intent, Kind, Topic
 from bot.domain.levels import level_of
-from bot.domain.text import mask_personal_data
+from bot.domain.text import mask_personal_data, shorten
 from bot.features.intake import callbacks as cb
 from bot.features.intake.outcomes import Supported
 from bot.features.intake.service import (
@@ -35,8 +35,7 @@ BUTTON_TITLE = 14
 
 
 def short_title(title: str | None, limit: int = BUTTON_TITLE) -> str:
-    flat = " ".join((title or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return shorten(title or "", limit)
 
 
 def _action(ask: Ask, label: str, action: str) -> Button:
